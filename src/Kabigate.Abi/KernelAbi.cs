@@ -1,0 +1,66 @@
+namespace Kabigate.Abi;
+
+/// <summary>
+/// What a kernel release offers modules: its exported symbols (vmlinux and in-tree modules) and its
+/// version magic. Immutable once built.
+/// </summary>
+public sealed class KernelAbi
+{
+    private readonly Dictionary<string, KernelExport> _exports;
+
+    /// <summary>Creates an ABI; a later export of the same symbol replaces an earlier one.</summary>
+    /// <param name="release">The kernel release (<c>uname -r</c>), e.g. <c>6.1.0-47-amd64</c>.</param>
+    /// <param name="exports">Every export.</param>
+    /// <param name="source">Where the ABI was read from, for messages.</param>
+    /// <param name="vermagic">The kernel's version magic, or null when the source does not tell it.</param>
+    /// <param name="vermagicUnknownReason">Why <paramref name="vermagic"/> is null, shown to the user.</param>
+    public KernelAbi(string release, IEnumerable<KernelExport> exports, string source, string? vermagic, string? vermagicUnknownReason = null)
+    {
+        Release = release;
+        Source = source;
+        Vermagic = vermagic;
+        VermagicUnknownReason = vermagic is null ? vermagicUnknownReason ?? "the source does not say" : null;
+        _exports = new Dictionary<string, KernelExport>(StringComparer.Ordinal);
+        foreach (var export in exports)
+            _exports[export.Symbol] = export;
+        HasModversions = _exports.Values.Any(e => e.Crc is not null);
+    }
+
+    /// <summary>The kernel release, e.g. <c>6.1.0-47-amd64</c> or <c>4.18.0-259.el8.x86_64</c>.</summary>
+    public string Release { get; }
+
+    /// <summary>The flavour, derived from the release: Debian's suffix after the ABI number (<c>amd64</c>, <c>rt-amd64</c>), else null.</summary>
+    public string? Flavour => KernelReleases.Flavour(Release);
+
+    /// <summary>Where the ABI came from.</summary>
+    public string Source { get; }
+
+    /// <summary>The version magic modules must match, or null when unknown.</summary>
+    public string? Vermagic { get; }
+
+    /// <summary>Why <see cref="Vermagic"/> is unknown; null when it is known.</summary>
+    public string? VermagicUnknownReason { get; }
+
+    /// <summary>Every export, keyed by symbol.</summary>
+    public IReadOnlyDictionary<string, KernelExport> Exports => _exports;
+
+    /// <summary>Whether the kernel was built with CONFIG_MODVERSIONS (some export carries a CRC).</summary>
+    public bool HasModversions { get; }
+
+    /// <summary>Looks up one export.</summary>
+    public bool TryGetExport(string symbol, out KernelExport export) => _exports.TryGetValue(symbol, out export!);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Release} ({_exports.Count} exports, from {Source})";
+}
+
+/// <summary>Kernel release naming.</summary>
+public static class KernelReleases
+{
+    /// <summary>Debian's flavour (the part after <c>X.Y.Z-N-</c>), or null for other naming schemes.</summary>
+    public static string? Flavour(string release)
+    {
+        var parts = release.Split('-', 3);
+        return parts.Length == 3 && parts[1].All(char.IsAsciiDigit) && parts[2].Length > 0 ? parts[2] : null;
+    }
+}

@@ -1,0 +1,48 @@
+namespace Kabigate.Abi;
+
+/// <summary>
+/// The loader's own words (kernel/module/main.c and version.c), one place for every text so they can be grepped.
+/// </summary>
+public static class LoaderMessages
+{
+    /// <summary>simplify_symbols: the symbol is exported by nobody (-ENOENT).</summary>
+    public static string UnknownSymbol(string module, string symbol) => $"{module}: Unknown symbol {symbol} (err -2)";
+
+    /// <summary>check_version: CRC mismatch, after which the symbol is refused with -EINVAL.</summary>
+    public static string DisagreesAboutVersion(string module, string symbol) => $"{module}: disagrees about version of symbol {symbol}";
+
+    /// <summary>resolve_symbol with gplok = false: the GPL-only export is invisible, so the kernel reports it unknown.</summary>
+    public static string GplOnly(string module, string symbol, string? license) =>
+        $"{module}: Unknown symbol {symbol} (err -2) (GPL-incompatible module {module}.ko uses GPL-only symbol '{symbol}'; license '{license ?? "(none)"}')";
+
+    /// <summary>verify_namespace_is_imported.</summary>
+    public static string NamespaceNotImported(string module, string symbol, string ns) =>
+        $"{module}: module uses symbol ({symbol}) from namespace {ns}, but does not import it.";
+
+    /// <summary>check_modinfo: same_magic failed.</summary>
+    public static string VersionMagic(string module, string moduleMagic, string kernelMagic) =>
+        $"{module}: version magic '{moduleMagic}' should be '{kernelMagic}'";
+
+    /// <summary>check_modinfo: no vermagic at all, refused unless CONFIG_MODULE_FORCE_LOAD.</summary>
+    public static string NoVersionMagic(string module) =>
+        $"{module}: no version magic: refused unless the kernel has CONFIG_MODULE_FORCE_LOAD (then '{module}: bad vermagic: kernel tainted.')";
+
+    /// <summary>check_version with no __versions: try_to_force_load fails without CONFIG_MODULE_FORCE_LOAD.</summary>
+    public static string NoModversions(string module, string firstSymbol, int count) =>
+        $"{module}: no symbol version for {firstSymbol}: the module has no modversions while {count} of its imports carry CRCs; refused unless the kernel has CONFIG_MODULE_FORCE_LOAD (then '{module}: {firstSymbol}: kernel tainted.')";
+
+    /// <summary>check_version: no entry for the symbol, the loader warns once and accepts.</summary>
+    public static string NoSymbolVersion(string module, string symbol) => $"{module}: no symbol version for {symbol}";
+
+    /// <summary>A module of the set this one needs does not load.</summary>
+    public static string DependencyFails(string module, string symbol, string dependency, string release) =>
+        $"{module}: needs {symbol} from {dependency}, which does not load on {release}";
+
+    /// <summary>A module of the set this one names in depends= does not load.</summary>
+    public static string DependsFails(string module, string dependency, string release) =>
+        $"{module}: depends on {dependency}, which does not load on {release}";
+
+    /// <summary>The kernel's vermagic is unknown.</summary>
+    public static string VermagicUnchecked(string module, string release, string reason) =>
+        $"{module}: version magic not checked: the vermagic of {release} is unknown ({reason})";
+}

@@ -1,0 +1,78 @@
+namespace Kabigate.Abi;
+
+/// <summary>What the loader objects to (or warns about). The JSON names are a public contract.</summary>
+public enum ProblemKind : byte
+{
+    /// <summary>Exported neither by the kernel nor by a module of the set ("Unknown symbol", err -2).</summary>
+    UnknownSymbol,
+
+    /// <summary>The exporter's CRC differs from the module's ("disagrees about version of symbol").</summary>
+    CrcMismatch,
+
+    /// <summary>A GPL-only export used by a module whose license is not GPL-compatible.</summary>
+    GplOnly,
+
+    /// <summary>A namespaced export used without <c>import_ns=</c>.</summary>
+    NamespaceNotImported,
+
+    /// <summary>The module's version magic does not match the kernel's.</summary>
+    VermagicMismatch,
+
+    /// <summary>The module has no modversions at all while the kernel's exports carry CRCs.</summary>
+    NoModversions,
+
+    /// <summary>The module needs a module of the set that does not load itself.</summary>
+    DependencyFails,
+
+    /// <summary>Warning: no modversions entry for an imported symbol; the loader warns and loads.</summary>
+    NoSymbolVersion,
+
+    /// <summary>Warning: the kernel's version magic is unknown, so it was not compared.</summary>
+    VermagicUnchecked,
+}
+
+/// <summary>Names of <see cref="ProblemKind"/> as they appear in JSON and text.</summary>
+public static class ProblemKinds
+{
+    /// <summary>The stable JSON name, e.g. <c>crc-mismatch</c>.</summary>
+    public static string ToJsonName(this ProblemKind kind) => kind switch
+    {
+        ProblemKind.UnknownSymbol => "unknown-symbol",
+        ProblemKind.CrcMismatch => "crc-mismatch",
+        ProblemKind.GplOnly => "gpl-only",
+        ProblemKind.NamespaceNotImported => "namespace-not-imported",
+        ProblemKind.VermagicMismatch => "vermagic-mismatch",
+        ProblemKind.NoModversions => "no-modversions",
+        ProblemKind.DependencyFails => "dependency-fails",
+        ProblemKind.NoSymbolVersion => "no-symbol-version",
+        _ => "vermagic-unchecked",
+    };
+}
+
+/// <summary>One finding about a module on a kernel, in the kernel's words.</summary>
+/// <param name="Kind">What is wrong.</param>
+/// <param name="Symbol">The symbol concerned, or null.</param>
+/// <param name="Expected">The kernel's (exporter's) CRC, or null.</param>
+/// <param name="Found">The module's CRC, or null.</param>
+/// <param name="Message">The message the kernel would print (or the nearest it has).</param>
+/// <param name="Exporter">The exporting module (<c>vmlinux</c> or a module path), or null.</param>
+/// <param name="Stablelisted">Whether the symbol is on the given stablelist; null when no list was given or no symbol.</param>
+public sealed record Problem(
+    ProblemKind Kind,
+    string? Symbol,
+    uint? Expected,
+    uint? Found,
+    string Message,
+    string? Exporter = null,
+    bool? Stablelisted = null);
+
+/// <summary>Whether one module loads on one kernel, and everything found on the way.</summary>
+/// <param name="Module">The module.</param>
+/// <param name="Kernel">The kernel.</param>
+/// <param name="Problems">Reasons the loader refuses it, in the loader's order; empty when it loads.</param>
+/// <param name="Warnings">Findings the loader only warns about.</param>
+public sealed record Verdict(ModuleImage Module, KernelAbi Kernel, IReadOnlyList<Problem> Problems, IReadOnlyList<Problem> Warnings)
+{
+    /// <summary>Whether the module loads.</summary>
+    public bool Loads => Problems.Count == 0;
+}

@@ -1,0 +1,1 @@
+return Kabigate.Cli.KabigateApp.Run(args, Console.Out, Console.Error);
