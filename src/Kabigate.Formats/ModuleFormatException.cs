@@ -4,7 +4,10 @@ namespace Kabigate.Formats;
 /// The one exception the readers throw for malformed input. It names the source, and where in it the fault is:
 /// a byte offset for binary formats, a line number for text.
 /// </summary>
-public sealed class ModuleFormatException : InvalidDataException
+/// <remarks>
+/// Derives from <see cref="IOException"/>: <see cref="InvalidDataException"/> is sealed, so it cannot be the base.
+/// </remarks>
+public sealed class ModuleFormatException : IOException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="sourcePath">The file (or <c>package!member</c>) being read.</param>
