@@ -1,0 +1,56 @@
+using Xunit;
+
+namespace Kabigate.Tests.Support;
+
+/// <summary>
+/// Real files the "real data" tests read, with where they come from. Each test is skipped (not failed) when its file
+/// is absent, and carries the trait <c>Category=RealData</c> so it can be filtered out.
+/// </summary>
+internal static class RealData
+{
+    /// <summary>Debian 12's <c>linux-headers-6.1.0-47-amd64</c> (apt-get install), 25k rows, 5-column format.</summary>
+    public const string DebianSymvers = "/usr/src/linux-headers-6.1.0-47-amd64/Module.symvers";
+
+    /// <summary>
+    /// The directory of real .debs: <c>$KABIGATE_TEST_DEBS</c>, else <c>/tmp/debcache</c> (filled by
+    /// <c>apt-get download linux-headers-6.1.0-50-amd64</c> and friends).
+    /// </summary>
+    public static string DebDirectory =>
+        Environment.GetEnvironmentVariable("KABIGATE_TEST_DEBS") is { Length: > 0 } dir ? dir : "/tmp/debcache";
+
+    /// <summary>The first <c>linux-headers-6.1.0-*-amd64_*.deb</c> (no flavour such as cloud or rt), or null.</summary>
+    public static string? HeadersDeb => FindDeb("linux-headers-6.1.0-*-amd64_*.deb");
+
+    public static string? FindDeb(string pattern)
+    {
+        if (!Directory.Exists(DebDirectory))
+            return null;
+        return Directory.EnumerateFiles(DebDirectory, pattern)
+            .Where(p => !System.IO.Path.GetFileName(p).Contains("-cloud-", StringComparison.Ordinal)
+                && !System.IO.Path.GetFileName(p).Contains("-rt-", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+}
+
+/// <summary>A fact that is skipped when a real-data file is missing.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealDataFactAttribute : FactAttribute
+{
+    public RealDataFactAttribute(string path)
+    {
+        if (!File.Exists(path))
+            Skip = $"real data '{path}' is not present";
+    }
+}
+
+/// <summary>A fact that is skipped when no real headers .deb is found in <see cref="RealData.DebDirectory"/>.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealHeadersDebFactAttribute : FactAttribute
+{
+    public RealHeadersDebFactAttribute()
+    {
+        if (RealData.HeadersDeb is null)
+            Skip = $"no linux-headers-6.1.0-*-amd64_*.deb in '{RealData.DebDirectory}'";
+    }
+}
