@@ -44,6 +44,17 @@ internal sealed class RealDataFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that is skipped when a real-data file is missing.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealDataTheoryAttribute : TheoryAttribute
+{
+    public RealDataTheoryAttribute(string path)
+    {
+        if (!File.Exists(path))
+            Skip = $"real data '{path}' is not present";
+    }
+}
+
 /// <summary>A fact that is skipped when no real headers .deb is found in <see cref="RealData.DebDirectory"/>.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 internal sealed class RealHeadersDebFactAttribute : FactAttribute
