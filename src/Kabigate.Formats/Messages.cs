@@ -42,4 +42,51 @@ internal static partial class Messages
     internal static string InvalidSymbolName(string name) => $"invalid symbol name '{name}'";
 
     internal static string InvalidSectionHeader(string header) => $"invalid section header '{header}'";
+
+    // ar archives and Debian packages.
+    internal const string NotAnArArchive = "not a Debian package: no ar magic '!<arch>\\n'";
+    internal const string ArchiveEmpty = "not a Debian package: the ar archive has no members";
+
+    internal static string TruncatedArHeader(string? previousMember) => previousMember is null
+        ? "truncated ar member header at the start of the archive"
+        : $"truncated ar member header after member '{previousMember}'";
+
+    internal static string BadArHeaderMagic(string name) => $"ar member header of '{name}' does not end in '`\\n'";
+
+    internal static string BadArSize(string name, string size) => $"ar member '{name}' has an invalid size field '{size}'";
+
+    internal static string ArMemberBeyondEnd(string name, long size, long remaining) =>
+        $"ar member '{name}' claims {size} bytes but only {remaining} remain (truncated?)";
+
+    internal static string ArMemberTooLarge(string name, long size, long limit) =>
+        $"ar member '{name}' is {size} bytes, more than the limit of {limit}";
+
+    internal static string ArMemberTruncated(string name) => $"ar member '{name}' is truncated";
+
+    internal static string DebFirstMember(string name) => $"not a Debian package: first member is '{name}', not 'debian-binary'";
+
+    internal static string DebFormatVersion(string version) => $"unsupported Debian package format version '{version}'";
+
+    internal static string DebMissingMember(string prefix) => $"no '{prefix}*' member";
+
+    internal static string DebUnsupportedMember(string name) => $"member '{name}' uses an unsupported compression";
+
+    internal static string DebMemberMagic(string name, CompressionKind expected, CompressionKind found) =>
+        $"member '{name}' should be {Describe(expected)} but its magic says {Describe(found)}";
+
+    internal static string TarCorrupt(string detail) => $"corrupt tar archive: {detail}";
+
+    internal static string TarEntryTooLarge(string path, long length, long limit) =>
+        $"entry '{path}' is {length} bytes, more than the limit of {limit}";
+
+    internal static string TarEntryTruncated(string path) => $"entry '{path}' is truncated";
+
+    internal const string DebNoControlFile = "no 'control' file";
+
+    internal static string ControlMissingField(string field) => $"control file has no '{field}' field";
+
+    internal const string ControlMalformedLine = "malformed control file line";
+
+    private static string Describe(CompressionKind kind) =>
+        kind == CompressionKind.None ? "uncompressed" : kind.ToString().ToLowerInvariant();
 }
