@@ -62,8 +62,11 @@ internal sealed class DecompressingStream : Stream
         if (buffer.IsEmpty || _finished)
             return 0;
 
-        // Produce at most one byte past the cap, so that exceeding it is seen without decoding further.
+        // Produce at most one byte past the cap, so that exceeding it is seen without decoding further; once past
+        // it, every read fails the same way.
         long allowed = _maxOutputBytes - _produced;
+        if (allowed < 0)
+            throw new ModuleFormatException(_sourceName, Messages.DecompressionBomb(_maxOutputBytes));
         if (allowed < buffer.Length)
             buffer = buffer[..(int)(allowed + 1)];
 

@@ -105,8 +105,9 @@ public static partial class DebReader
 
     private static byte[] ReadEntryData(TarEntry entry, string path, string memberSource, long maxEntryBytes)
     {
-        if (entry.Length > maxEntryBytes)
-            throw new ModuleFormatException(memberSource, Messages.TarEntryTooLarge(path, entry.Length, maxEntryBytes));
+        long limit = Math.Min(maxEntryBytes, Array.MaxLength); // the data is returned as one array
+        if (entry.Length > limit)
+            throw new ModuleFormatException(memberSource, Messages.TarEntryTooLarge(path, entry.Length, limit));
         var data = new byte[entry.Length];
         try
         {

@@ -198,6 +198,15 @@ public class CompressionTests
         Assert.Equal($"bomb.{tool}: decompressed data exceeds 1048576 bytes (decompression bomb?)", ex.Message);
     }
 
+    [Fact]
+    public void OpenDecompressing_KeepsFailingPastTheCap()
+    {
+        using var stream = Kabigate.Formats.Compression.OpenDecompressing(new MemoryStream(Sample), CompressionKind.None, Source, 10);
+        var buffer = new byte[100];
+        Assert.Throws<ModuleFormatException>(() => stream.Read(buffer));
+        Assert.Throws<ModuleFormatException>(() => stream.Read(buffer));
+    }
+
     [Theory]
     [MemberData(nameof(Tools))]
     public void DecompressAll_ExactlyTheCapIsAllowed(string tool)
