@@ -18,9 +18,16 @@ internal static class RealData
     public static string DebDirectory =>
         Environment.GetEnvironmentVariable("KABIGATE_TEST_DEBS") is { Length: > 0 } dir ? dir : "/tmp/debcache";
 
-    /// <summary>The first <c>linux-headers-6.1.0-*-amd64_*.deb</c> (no flavour such as cloud or rt), or null.</summary>
-    public static string? HeadersDeb => FindDeb("linux-headers-6.1.0-*-amd64_*.deb");
+    /// <summary>The pattern of the real headers package the .deb tests read.</summary>
+    public const string HeadersDebPattern = "linux-headers-6.1.0-*-amd64_*.deb";
 
+    /// <summary>The pattern of the real kernel image package.</summary>
+    public const string ImageDebPattern = "linux-image-6.1.0-*-amd64_*.deb";
+
+    /// <summary>The first <see cref="HeadersDebPattern"/> match (no flavour such as cloud or rt), or null.</summary>
+    public static string? HeadersDeb => FindDeb(HeadersDebPattern);
+
+    /// <summary>The first .deb matching <paramref name="pattern"/>, skipping the cloud and rt flavours, or null.</summary>
     public static string? FindDeb(string pattern)
     {
         if (!Directory.Exists(DebDirectory))
@@ -55,13 +62,13 @@ internal sealed class RealDataTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>A fact that is skipped when no real headers .deb is found in <see cref="RealData.DebDirectory"/>.</summary>
+/// <summary>A fact that is skipped when no .deb matching a pattern is found in <see cref="RealData.DebDirectory"/>.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-internal sealed class RealHeadersDebFactAttribute : FactAttribute
+internal sealed class RealDebFactAttribute : FactAttribute
 {
-    public RealHeadersDebFactAttribute()
+    public RealDebFactAttribute(string pattern)
     {
-        if (RealData.HeadersDeb is null)
-            Skip = $"no linux-headers-6.1.0-*-amd64_*.deb in '{RealData.DebDirectory}'";
+        if (RealData.FindDeb(pattern) is null)
+            Skip = $"no {pattern} in '{RealData.DebDirectory}'";
     }
 }

@@ -293,7 +293,7 @@ public class DebReaderTests
         Assert.Equal("fixture.deb!control.tar: no 'control' file", ex.Message);
     }
 
-    [RealHeadersDebFact]
+    [RealDebFact(RealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebSymversMatchesDpkgDebAndTar()
     {
@@ -312,7 +312,7 @@ public class DebReaderTests
         Assert.Equal<string>(fields, [$"Package: {control.Package}", $"Version: {control.Version}", $"Architecture: {control.Architecture}"]);
     }
 
-    [RealHeadersDebFact]
+    [RealDebFact(RealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebRegularFilesMatchDpkgDebListing()
     {
@@ -327,5 +327,15 @@ public class DebReaderTests
         Assert.Empty(paths);
         var all = DebReader.ReadDataEntries(deb, _ => true, 64 << 20).Select(e => e.Path).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, all);
+    }
+
+    [RealDebFact(RealData.ImageDebPattern)]
+    [Trait("Category", "RealData")]
+    public void RealData_ImageDebControlMatchesDpkgDeb()
+    {
+        string deb = RealData.FindDeb(RealData.ImageDebPattern)!;
+        string expected = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--showformat=${Package} ${Version} ${Architecture}", "-W", deb]));
+        var control = DebReader.ReadControl(deb);
+        Assert.Equal(expected, $"{control.Package} {control.Version} {control.Architecture}");
     }
 }
