@@ -1,4 +1,4 @@
-namespace Kabigate.Formats;
+namespace Kabigate.Formats.Deb;
 
 /// <summary>
 /// The System V / GNU <c>ar</c> layout used by .deb files (deb(5), ar(5)): an 8-byte global header, then members,

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Kabigate.Formats;
+namespace Kabigate.Formats.Deb;
 
 /// <summary>One member of an ar archive; its data is read through <see cref="Data"/> before the next member.</summary>
 /// <param name="Name">The member name, without padding or GNU's trailing <c>/</c>.</param>

@@ -1,4 +1,4 @@
-namespace Kabigate.Formats;
+namespace Kabigate.Formats.Deb;
 
 /// <summary>A regular file from a Debian package's data archive.</summary>
 /// <param name="Path">The path inside the package, relative: <c>usr/src/linux-headers-6.1.0-50-amd64/Module.symvers</c>.</param>

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 
-namespace Kabigate.Formats;
+namespace Kabigate.Formats.Deb;
 
 public static partial class DebReader
 {

@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 
-namespace Kabigate.Formats;
+namespace Kabigate.Formats.Deb;
 
 /// <summary>
 /// Reads Debian binary packages (deb(5)) as a stream, never unpacking to disk: the ar archive

@@ -1,5 +1,6 @@
 using System.Text;
 using Kabigate.Formats;
+using Kabigate.Formats.Deb;
 using Kabigate.Tests.Support;
 using Xunit;
 
@@ -293,11 +294,11 @@ public class DebReaderTests
         Assert.Equal("fixture.deb!control.tar: no 'control' file", ex.Message);
     }
 
-    [RealDebFact(RealData.HeadersDebPattern)]
+    [RealDebFact(FormatsRealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebSymversMatchesDpkgDebAndTar()
     {
-        string deb = RealData.HeadersDeb!;
+        string deb = FormatsRealData.HeadersDeb!;
         byte[] expected = ExternalTool.Run("bash", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xO --wildcards '*/Module.symvers'", "bash", deb]);
         Assert.True(expected.Length > 1_000_000);
 
@@ -312,11 +313,11 @@ public class DebReaderTests
         Assert.Equal<string>(fields, [$"Package: {control.Package}", $"Version: {control.Version}", $"Architecture: {control.Architecture}"]);
     }
 
-    [RealDebFact(RealData.HeadersDebPattern)]
+    [RealDebFact(FormatsRealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebRegularFilesMatchDpkgDebListing()
     {
-        string deb = RealData.HeadersDeb!;
+        string deb = FormatsRealData.HeadersDeb!;
         string listing = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--fsys-tarfile", deb]) is var tar ? ExternalTool.Run("tar", ["-t", "-v"], tar) : []);
         var expected = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l[0] == '-')
@@ -329,11 +330,11 @@ public class DebReaderTests
         Assert.Equal(expected, all);
     }
 
-    [RealDebFact(RealData.ImageDebPattern)]
+    [RealDebFact(FormatsRealData.ImageDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_ImageDebControlMatchesDpkgDeb()
     {
-        string deb = RealData.FindDeb(RealData.ImageDebPattern)!;
+        string deb = FormatsRealData.FindDeb(FormatsRealData.ImageDebPattern)!;
         string expected = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--showformat=${Package} ${Version} ${Architecture}", "-W", deb]));
         var control = DebReader.ReadControl(deb);
         Assert.Equal(expected, $"{control.Package} {control.Version} {control.Architecture}");
