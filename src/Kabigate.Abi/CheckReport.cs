@@ -2,8 +2,8 @@ namespace Kabigate.Abi;
 
 /// <summary>Options of a compatibility check.</summary>
 /// <param name="Stablelist">Marks each problem's symbol as stablelisted or not; null for no list.</param>
-/// <param name="AllowMissingNamespaceImports">The kernel has CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS: a missing import is only a warning.</param>
-public sealed record CheckOptions(Stablelist? Stablelist = null, bool AllowMissingNamespaceImports = false);
+/// <param name="Explain">Keep how every import resolved in <see cref="Verdict.Imports"/> (for <c>why</c>).</param>
+public sealed record CheckOptions(Stablelist? Stablelist = null, bool Explain = false);
 
 /// <summary>The verdicts of a module set on a list of kernels: a modules × kernels matrix.</summary>
 public sealed class CheckReport

@@ -73,7 +73,9 @@ public static partial class CompatibilityEngine
         var problems = new List<Problem>();
         var warnings = new List<Problem>();
         var deps = new List<Dependency>();
+        var resolutions = options.Explain ? new List<ImportResolution>() : null;
         var name = image.Name;
+        var forceLoad = kernel.Loader?.ForceLoad ?? false;
         bool? Listed(string symbol) => options.Stablelist?.Contains(symbol);
 
         if (kernel.Vermagic is null)
@@ -83,7 +85,7 @@ public static partial class CompatibilityEngine
         }
         else if (image.Vermagic is null)
         {
-            problems.Add(new Problem(ProblemKind.VermagicMismatch, null, null, null, LoaderMessages.NoVersionMagic(name)));
+            (forceLoad ? warnings : problems).Add(new Problem(ProblemKind.VermagicMismatch, null, null, null, LoaderMessages.NoVersionMagic(name, forceLoad)));
         }
         else if (!SameMagic(image.Vermagic, kernel.Vermagic, image.HasBasicVersions))
         {
@@ -112,19 +114,24 @@ public static partial class CompatibilityEngine
                 export = table.Entries[id];
             else
             {
+                resolutions?.Add(new ImportResolution(symbol, module.Weak[i], null, ExporterKind.None, null, module.ImportCrcs[i], null, false));
                 if (!module.Weak[i] && !IsIgnoredUndefined(image.Elf.Machine, symbol))
                     problems.Add(new Problem(ProblemKind.UnknownSymbol, symbol, null, module.ImportCrcs[i], LoaderMessages.UnknownSymbol(name, symbol), null, Listed(symbol)));
                 continue;
             }
 
-            var exporter = owner >= 0 && owner != self ? set.ModulePaths[owner] : table.Exporters[id];
+            var fromSet = owner >= 0 && owner != self;
+            var exporter = fromSet ? set.ModulePaths[owner] : table.Exporters[id];
+            var exporterKind = fromSet ? ExporterKind.SetModule : exporter == "vmlinux" ? ExporterKind.KernelImage : ExporterKind.KernelModule;
+            resolutions?.Add(new ImportResolution(symbol, module.Weak[i], exporter, exporterKind, export.CrcOrNull, module.ImportCrcs[i],
+                export.Namespace >= 0 ? namespaces.Name(export.Namespace) : null, export.GplOnly));
             if (export.GplOnly && !module.GplOk)
             {
                 problems.Add(new Problem(ProblemKind.GplOnly, symbol, export.CrcOrNull, module.ImportCrcs[i],
                     LoaderMessages.GplOnly(name, symbol, image.License), exporter, Listed(symbol)));
                 continue;
             }
-            if (owner >= 0 && owner != self)
+            if (fromSet)
                 deps.Add(new Dependency(owner, symbol));
             if (export.HasCrc)
             {
@@ -148,13 +155,16 @@ public static partial class CompatibilityEngine
             {
                 var finding = new Problem(ProblemKind.NamespaceNotImported, symbol, null, null,
                     LoaderMessages.NamespaceNotImported(name, symbol, namespaces.Name(export.Namespace)), exporter, Listed(symbol));
-                (options.AllowMissingNamespaceImports ? warnings : problems).Add(finding);
+                (kernel.Loader?.AllowMissingNamespaceImports == true ? warnings : problems).Add(finding);
             }
         }
         if (unversioned > 0)
-            problems.Add(new Problem(ProblemKind.NoModversions, firstUnversioned, null, null, LoaderMessages.NoModversions(name, firstUnversioned!, unversioned)));
+        {
+            (forceLoad ? warnings : problems).Add(new Problem(ProblemKind.NoModversions, firstUnversioned, null, null,
+                LoaderMessages.NoModversions(name, firstUnversioned!, unversioned, forceLoad)));
+        }
 
-        return (new Verdict(image, kernel, problems, warnings), deps);
+        return (new Verdict(image, kernel, problems, warnings, resolutions), deps);
     }
 
     private static void PropagateDependencyFailures(

@@ -14,8 +14,10 @@ public sealed class KernelAbi
     /// <param name="source">Where the ABI was read from, for messages.</param>
     /// <param name="vermagic">The kernel's version magic, or null when the source does not tell it.</param>
     /// <param name="vermagicUnknownReason">Why <paramref name="vermagic"/> is null, shown to the user.</param>
-    public KernelAbi(string release, IEnumerable<KernelExport> exports, string source, string? vermagic, string? vermagicUnknownReason = null)
+    /// <param name="loader">The loader's configuration, or null when the source does not carry the kernel's .config.</param>
+    public KernelAbi(string release, IEnumerable<KernelExport> exports, string source, string? vermagic, string? vermagicUnknownReason = null, LoaderConfig? loader = null)
     {
+        Loader = loader;
         Release = release;
         Source = source;
         Vermagic = vermagic;
@@ -41,6 +43,12 @@ public sealed class KernelAbi
     /// <summary>Why <see cref="Vermagic"/> is unknown; null when it is known.</summary>
     public string? VermagicUnknownReason { get; }
 
+    /// <summary>
+    /// The loader options of the kernel's configuration, or null when unknown; the check then assumes the strict
+    /// defaults (no forced loads, namespace imports required) and says so.
+    /// </summary>
+    public LoaderConfig? Loader { get; }
+
     /// <summary>Every export, keyed by symbol.</summary>
     public IReadOnlyDictionary<string, KernelExport> Exports => _exports;
 
@@ -53,6 +61,11 @@ public sealed class KernelAbi
     /// <inheritdoc/>
     public override string ToString() => $"{Release} ({_exports.Count} exports, from {Source})";
 }
+
+/// <summary>The kernel configuration options that change what the module loader accepts.</summary>
+/// <param name="ForceLoad">CONFIG_MODULE_FORCE_LOAD: a module without vermagic or modversions loads, tainting the kernel.</param>
+/// <param name="AllowMissingNamespaceImports">CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS: a missing import_ns only warns.</param>
+public sealed record LoaderConfig(bool ForceLoad, bool AllowMissingNamespaceImports);
 
 /// <summary>Kernel release naming.</summary>
 public static class KernelReleases

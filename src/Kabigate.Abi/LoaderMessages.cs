@@ -23,13 +23,15 @@ public static class LoaderMessages
     public static string VersionMagic(string module, string moduleMagic, string kernelMagic) =>
         $"{module}: version magic '{moduleMagic}' should be '{kernelMagic}'";
 
-    /// <summary>check_modinfo: no vermagic at all, refused unless CONFIG_MODULE_FORCE_LOAD.</summary>
-    public static string NoVersionMagic(string module) =>
-        $"{module}: no version magic: refused unless the kernel has CONFIG_MODULE_FORCE_LOAD (then '{module}: bad vermagic: kernel tainted.')";
+    /// <summary>check_modinfo: no vermagic at all; try_to_force_load decides.</summary>
+    public static string NoVersionMagic(string module, bool forceLoad) => forceLoad
+        ? $"{module}: bad vermagic: kernel tainted. (no version magic; loaded only because the kernel has CONFIG_MODULE_FORCE_LOAD)"
+        : $"{module}: no version magic: refused, the kernel does not have CONFIG_MODULE_FORCE_LOAD (or its configuration is unknown)";
 
-    /// <summary>check_version with no __versions: try_to_force_load fails without CONFIG_MODULE_FORCE_LOAD.</summary>
-    public static string NoModversions(string module, string firstSymbol, int count) =>
-        $"{module}: no symbol version for {firstSymbol}: the module has no modversions while {count} of its imports carry CRCs; refused unless the kernel has CONFIG_MODULE_FORCE_LOAD (then '{module}: {firstSymbol}: kernel tainted.')";
+    /// <summary>check_version with no modversions at all; try_to_force_load decides.</summary>
+    public static string NoModversions(string module, string firstSymbol, int count, bool forceLoad) => forceLoad
+        ? $"{module}: {firstSymbol}: kernel tainted. (the module has no modversions while {count} of its imports carry CRCs; loaded only because the kernel has CONFIG_MODULE_FORCE_LOAD)"
+        : $"{module}: no modversions for {firstSymbol}: the module has no modversions while {count} of its imports carry CRCs; refused, the kernel does not have CONFIG_MODULE_FORCE_LOAD (or its configuration is unknown)";
 
     /// <summary>check_version: no entry for the symbol, the loader warns once and accepts.</summary>
     public static string NoSymbolVersion(string module, string symbol) => $"{module}: no symbol version for {symbol}";

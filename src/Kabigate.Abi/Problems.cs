@@ -66,12 +66,40 @@ public sealed record Problem(
     string? Exporter = null,
     bool? Stablelisted = null);
 
+/// <summary>Where an import was found.</summary>
+public enum ExporterKind : byte
+{
+    /// <summary>Nobody exports it.</summary>
+    None,
+
+    /// <summary>The kernel image (vmlinux).</summary>
+    KernelImage,
+
+    /// <summary>One of the kernel's own modules (a non-vmlinux Module.symvers row, or a module of a tree).</summary>
+    KernelModule,
+
+    /// <summary>A module of the checked set.</summary>
+    SetModule,
+}
+
+/// <summary>How one import of a module resolved on one kernel (kept only when a check is asked to explain).</summary>
+/// <param name="Symbol">The imported symbol.</param>
+/// <param name="Weak">Whether the import is weak.</param>
+/// <param name="Exporter">Who exports it (<c>vmlinux</c>, an in-tree module path, or a module of the set), or null when nobody does.</param>
+/// <param name="ExporterKind">Which kind of exporter that is.</param>
+/// <param name="ExporterCrc">The exporter's CRC, or null.</param>
+/// <param name="ModuleCrc">The CRC the module was built against, or null.</param>
+/// <param name="Namespace">The export's namespace, or null.</param>
+/// <param name="GplOnly">Whether the export is GPL-only.</param>
+public sealed record ImportResolution(string Symbol, bool Weak, string? Exporter, ExporterKind ExporterKind, uint? ExporterCrc, uint? ModuleCrc, string? Namespace, bool GplOnly);
+
 /// <summary>Whether one module loads on one kernel, and everything found on the way.</summary>
 /// <param name="Module">The module.</param>
 /// <param name="Kernel">The kernel.</param>
 /// <param name="Problems">Reasons the loader refuses it, in the loader's order; empty when it loads.</param>
 /// <param name="Warnings">Findings the loader only warns about.</param>
-public sealed record Verdict(ModuleImage Module, KernelAbi Kernel, IReadOnlyList<Problem> Problems, IReadOnlyList<Problem> Warnings)
+/// <param name="Imports">How each import resolved, when the check was asked to explain; else null.</param>
+public sealed record Verdict(ModuleImage Module, KernelAbi Kernel, IReadOnlyList<Problem> Problems, IReadOnlyList<Problem> Warnings, IReadOnlyList<ImportResolution>? Imports = null)
 {
     /// <summary>Whether the module loads.</summary>
     public bool Loads => Problems.Count == 0;
