@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Kabigate.Formats.Sources;
+
+/// <summary>
+/// The <c>apt:PACKAGE</c> source: <c>apt-get download</c> into kabigate's cache folder, reusing a .deb already there.
+/// </summary>
+public static partial class AptCache
+{
+    /// <summary>The prefix that marks an apt source.</summary>
+    public const string Prefix = "apt:";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9+.-]+$")]
+    private static partial Regex PackageName();
+
+    /// <summary>kabigate's cache folder: <c>$XDG_CACHE_HOME/kabigate</c>, else <c>~/.cache/kabigate</c>.</summary>
+    public static string CacheRoot()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".cache") : xdg, "kabigate");
+    }
+
+    /// <summary>Returns the path of the package's .deb in the cache, downloading it when absent.</summary>
+    /// <param name="package">The Debian package name.</param>
+    /// <param name="log">Receives a line about each download.</param>
+    /// <exception cref="ModuleFormatException">The name is not a package name, or apt cannot download it.</exception>
+    public static string Fetch(string package, Action<string>? log = null)
+    {
+        var source = Prefix + package;
+        if (!PackageName().IsMatch(package))
+            throw new ModuleFormatException(source, "not a Debian package name");
+        var dir = Path.Combine(CacheRoot(), "apt");
+        Directory.CreateDirectory(dir);
+        var cached = Find(dir, package);
+        if (cached is not null)
+            return cached;
+        log?.Invoke($"downloading {package} with apt-get into {dir}");
+        var (ok, error) = Download(dir, package);
+        if (!ok && (error.Contains("Unable to locate package", StringComparison.Ordinal) || error.Contains("has no installation candidate", StringComparison.Ordinal)))
+        {
+            // A fresh machine has no package lists yet: refresh them once and try again.
+            log?.Invoke("apt-get could not find it; running apt-get update once");
+            RunApt(dir, "update", null);
+            (ok, error) = Download(dir, package);
+        }
+        if (!ok)
+            throw new ModuleFormatException(source, $"apt-get download failed: {error}");
+        return Find(dir, package) ?? throw new ModuleFormatException(source, "apt-get download succeeded but left no .deb");
+    }
+
+    private static string? Find(string dir, string package) =>
+        Directory.EnumerateFiles(dir, package + "_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
+
+    private static (bool Ok, string Error) Download(string dir, string package) => RunApt(dir, "download", package);
+
+    private static (bool Ok, string Error) RunApt(string dir, string verb, string? package)
+    {
+        var info = new ProcessStartInfo("apt-get") { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-q");
+        info.ArgumentList.Add(verb);
+        if (package is not null)
+            info.ArgumentList.Add(package);
+        try
+        {
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("apt-get did not start");
+            var stderrTask = process.StandardError.ReadToEndAsync();
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            var errors = stderrTask.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(l => l.StartsWith("E:", StringComparison.Ordinal)).ToList();
+            return (process.ExitCode == 0, errors.Count > 0 ? string.Join(" ", errors) : $"apt-get exited with {process.ExitCode}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (false, $"cannot run apt-get ({e.Message}); apt: sources need a Debian-based system");
+        }
+    }
+}
