@@ -1,14 +1,37 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Kabigate.Cli.Commands;
+
 namespace Kabigate.Cli;
 
 /// <summary>The command-line application: parses the verbs and returns an exit code.</summary>
 public static class KabigateApp
 {
-    /// <summary>Runs one command line.</summary>
+    /// <summary>Runs one command line with the given writers; returns the exit status (see <see cref="ExitCodes"/>).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        _ = args;
-        _ = stdout;
-        stderr.WriteLine("kabigate: ERROR: not built yet");
-        return 2;
+        var root = new RootCommand("kabigate: will each out-of-tree kernel module load on each kernel release? Decided with the kernel loader's own rules, before anything is installed.\n" + ExitCodes.Help)
+        {
+            CheckCommand.Create(stdout, stderr),
+            WhyCommand.Create(stdout, stderr),
+            InspectCommand.Create(stdout, stderr),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            foreach (var error in parse.Errors)
+                stderr.WriteLine($"kabigate: ERROR: {error.Message}");
+            stderr.WriteLine("Try 'kabigate --help'.");
+            return ExitCodes.Error;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"kabigate: ERROR: {e.Message}");
+            return ExitCodes.Error;
+        }
     }
 }
