@@ -1,0 +1,66 @@
+namespace Kabigate.Tests.Support;
+
+/// <summary>
+/// The real kernels and kmods tests/prepare-data.sh fetched and built (see DATA/provenance.txt): Debian's
+/// linux-headers packages of several 6.1.0 ABIs, an image package, and the test kmods built against two of them.
+/// </summary>
+internal sealed class RealData
+{
+    private static readonly Lazy<RealData> Shared = new(Load);
+
+    private RealData(string root, Dictionary<string, string> manifest)
+    {
+        Root = root;
+        OldRelease = manifest["OLD_RELEASE"];
+        NewRelease = manifest["NEW_RELEASE"];
+        Releases = manifest["RELEASES"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static RealData Instance => Shared.Value;
+
+    public string Root { get; }
+
+    /// <summary>The oldest prepared amd64 ABI: its headers are installed and the kmods are built against it.</summary>
+    public string OldRelease { get; }
+
+    /// <summary>The newest prepared amd64 ABI: its headers are installed and the kmods are built against it.</summary>
+    public string NewRelease { get; }
+
+    /// <summary>Every prepared release (amd64 ABIs, then the cloud and rt flavours of the oldest).</summary>
+    public IReadOnlyList<string> Releases { get; }
+
+    public string HeadersDeb(string release) =>
+        Directory.EnumerateFiles(Path.Combine(Root, "debs"), $"linux-headers-{release}_*.deb").Single();
+
+    public string ImageDeb => Directory.EnumerateFiles(Path.Combine(Root, "debs"), $"linux-image-{OldRelease}_*.deb").Single();
+
+    public static string HeadersDir(string release) => $"/usr/src/linux-headers-{release}";
+
+    public string KmodDir(string buildRelease) => Path.Combine(Root, "kmods", buildRelease);
+
+    public string Kmod(string buildRelease, string name) => Path.Combine(KmodDir(buildRelease), name + ".ko");
+
+    public IEnumerable<string> Kmods(string buildRelease) => Directory.EnumerateFiles(KmodDir(buildRelease), "*.ko").Order(StringComparer.Ordinal);
+
+    /// <summary>A scratch folder inside the data cache, kept between runs for expensive derived data.</summary>
+    public string Scratch(string name)
+    {
+        var path = Path.Combine(Root, "scratch", name);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private static RealData Load()
+    {
+        var root = Environment.GetEnvironmentVariable("KABIGATE_TEST_DATA");
+        if (string.IsNullOrEmpty(root))
+            root = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "kabigate-tests");
+        var manifest = Path.Combine(root, "manifest.env");
+        if (!File.Exists(manifest))
+            throw new InvalidOperationException($"no real test data in {root}: run ./test (it runs tests/prepare-data.sh)");
+        var values = File.ReadAllLines(manifest)
+            .Where(l => l.Contains('=', StringComparison.Ordinal))
+            .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('"'));
+        return new RealData(root, values);
+    }
+}

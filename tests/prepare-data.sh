@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Prepares the real data the tests use, into DATA (a cache folder, never committed):
+#  - installs kmod, kbuild prerequisites and the headers of two Debian 6.1 kernels (the oldest and newest
+#    of the ABIs apt offers among the ones the tests name: 47 50 53 54 55 56);
+#  - downloads the other headers packages, the cloud and rt flavours of the oldest, and its image package;
+#  - builds the test kmods under tests/kmods against both kernels with the real kbuild;
+#  - writes DATA/manifest.env (what was chosen) and DATA/provenance.txt (where each file came from).
+set -euo pipefail
+data=${1:?data directory}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$data/debs"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "prepare-data: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}" >&2
+}
+
+lists=/var/lib/apt/lists
+if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+  echo "prepare-data: apt-get update" >&2
+  as_root apt-get update -q >&2
+fi
+apt_install kmod xz-utils zstd gzip make gcc
+
+preferred=(47 50 53 54 55 56)
+mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \
+  | sed -n 's/^linux-headers-6\.1\.0-\([0-9]*\)-amd64 .*/\1/p' | sort -n)
+chosen=()
+for n in "${preferred[@]}"; do
+  for o in "${offered[@]}"; do [ "$n" = "$o" ] && chosen+=("$n"); done
+done
+if [ ${#chosen[@]} -lt 2 ]; then
+  # The named ABIs left the archive: take what apt offers now, oldest and newest first.
+  chosen=("${offered[@]: -6}")
+fi
+if [ ${#chosen[@]} -lt 2 ]; then
+  echo "prepare-data: apt offers fewer than two linux-headers-6.1.0-N-amd64 packages (${offered[*]:-none})" >&2
+  exit 1
+fi
+old=${chosen[0]}
+new=${chosen[${#chosen[@]}-1]}
+old_release=6.1.0-$old-amd64
+new_release=6.1.0-$new-amd64
+apt_install "linux-headers-$old_release" "linux-headers-$new_release"
+
+download() {
+  local pkg=$1
+  if ! compgen -G "$data/debs/${pkg}_*.deb" >/dev/null; then
+    echo "prepare-data: apt-get download $pkg" >&2
+    (cd "$data/debs" && apt-get download -q "$pkg" >&2 2>/dev/null) || (cd "$data/debs" && apt-get download -q "$pkg" >&2)
+  fi
+}
+releases=()
+for n in "${chosen[@]}"; do
+  download "linux-headers-6.1.0-$n-amd64"
+  releases+=("6.1.0-$n-amd64")
+done
+for flavour in cloud-amd64 rt-amd64; do
+  if apt-cache show "linux-headers-6.1.0-$old-$flavour" >/dev/null 2>&1; then
+    download "linux-headers-6.1.0-$old-$flavour"
+    releases+=("6.1.0-$old-$flavour")
+  fi
+done
+download "linux-image-$old_release"
+
+# The kmods are rebuilt when their sources change.
+sources_hash=$(cd "$here/kmods" && find . -type f \( -name '*.c' -o -name Kbuild -o -name build.sh \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+for release in "$old_release" "$new_release"; do
+  out="$data/kmods/$release"
+  if [ "$(cat "$out/.sources" 2>/dev/null)" != "$sources_hash" ]; then
+    echo "prepare-data: building the test kmods against $release" >&2
+    "$here/kmods/build.sh" "/usr/src/linux-headers-$release" "$out"
+    echo "$sources_hash" >"$out/.sources"
+  fi
+done
+
+cat >"$data/manifest.env" <<MANIFEST
+OLD_RELEASE=$old_release
+NEW_RELEASE=$new_release
+RELEASES="${releases[*]}"
+MANIFEST
+{
+  echo "# Real test data, prepared by tests/prepare-data.sh on $(date -u +%Y-%m-%d)"
+  for deb in "$data"/debs/*.deb; do
+    echo "$(basename "$deb") $(dpkg-deb -f "$deb" Package Version | tr '\n' ' ')sha256=$(sha256sum "$deb" | cut -c1-16) (apt-get download)"
+  done
+  for release in "$old_release" "$new_release"; do
+    echo "headers $release: $(dpkg-query -W -f '${Package} ${Version}' "linux-headers-$release") (apt-get install, /usr/src/linux-headers-$release)"
+    echo "kmods/$release: tests/kmods built with kbuild against /usr/src/linux-headers-$release ($(gcc --version | head -1))"
+  done
+} >"$data/provenance.txt"
+echo "prepare-data: kernels ${releases[*]}; kmods built against $old_release and $new_release" >&2
