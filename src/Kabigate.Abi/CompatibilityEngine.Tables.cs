@@ -2,30 +2,31 @@ namespace Kabigate.Abi;
 
 public static partial class CompatibilityEngine
 {
-    /// <summary>One export as the engine sees it: flags, CRC and interned namespace.</summary>
-    private readonly struct ExportEntry(bool exists, bool hasCrc, bool gplOnly, uint crc, int ns)
+    /// <summary>One export as the engine sees it: flags, CRC and namespace id (-1 for none).</summary>
+    private readonly struct ExportEntry(bool hasCrc, bool gplOnly, uint crc, int ns)
     {
-        public bool Exists { get; } = exists;
+        public bool Exists { get; } = true;
         public bool HasCrc { get; } = hasCrc;
         public bool GplOnly { get; } = gplOnly;
         public uint Crc { get; } = crc;
         public uint? CrcOrNull => HasCrc ? Crc : null;
         public int Namespace { get; } = ns;
-
-        public static ExportEntry From(uint? crc, ExportKind kind, string? ns, SymbolTable namespaces) =>
-            new(true, crc is not null, kind.IsGplOnly(), crc ?? 0, ns is null ? -1 : namespaces.Intern(ns));
     }
+
+    /// <summary>A module needed through one of its exports (Symbol) or its depends= list (Symbol null).</summary>
+    private readonly record struct Dependency(int Module, string? Symbol);
 
     /// <summary>A module's imports resolved to symbol ids and CRCs once, for every kernel.</summary>
     private sealed class PreparedModule
     {
         public required int[] ImportIds { get; init; }
-        public required bool[] Weak { get; init; }
         public required uint?[] ImportCrcs { get; init; }
         public required HashSet<int> ImportedNamespaces { get; init; }
         public required bool GplOk { get; init; }
         public required bool HasVersions { get; init; }
         public required uint? ModuleLayoutCrc { get; init; }
+        public required string? Vermagic { get; init; }
+        public Dependency[] Dependencies { get; private set; } = [];
 
         public static PreparedModule Create(ModuleImage image, SymbolTable symbols, SymbolTable namespaces)
         {
@@ -36,25 +37,45 @@ public static partial class CompatibilityEngine
                 versions.TryAdd(entry.Symbol, entry.Crc);
             var count = image.Imports.Length;
             var ids = new int[count];
-            var weak = new bool[count];
             var crcs = new uint?[count];
             for (var i = 0; i < count; i++)
             {
-                var import = image.Imports[i];
-                ids[i] = symbols.Intern(import.Symbol);
-                weak[i] = import.Weak;
-                crcs[i] = versions.TryGetValue(import.Symbol, out var crc) ? crc : null;
+                var symbol = image.Imports[i].Symbol;
+                ids[i] = symbols.Intern(symbol);
+                crcs[i] = versions.TryGetValue(symbol, out var crc) ? crc : null;
             }
             return new PreparedModule
             {
                 ImportIds = ids,
-                Weak = weak,
                 ImportCrcs = crcs,
                 ImportedNamespaces = image.ImportedNamespaces.Select(namespaces.Intern).ToHashSet(),
                 GplOk = Licenses.IsGplCompatible(image.License),
                 HasVersions = image.VersionTables != ModversionTables.None,
                 ModuleLayoutCrc = versions.TryGetValue(ModuleLayout, out var layout) ? layout : null,
+                Vermagic = image.Vermagic,
             };
+        }
+
+        /// <summary>
+        /// The set modules this one needs, which do not depend on the kernel: the exporters in the set of its
+        /// imports (GPL-only ones only when its license lets it see them), then its depends= entries in the set.
+        /// </summary>
+        public void ResolveDependencies(int self, SetExports set, IReadOnlyList<ModuleImage> modules)
+        {
+            var seen = new HashSet<int>();
+            var result = new List<Dependency>();
+            for (var i = 0; i < ImportIds.Length; i++)
+            {
+                var owner = set.Owner[ImportIds[i]];
+                if (owner >= 0 && owner != self && (GplOk || !set.Entries[ImportIds[i]].GplOnly) && seen.Add(owner))
+                    result.Add(new Dependency(owner, modules[self].Imports[i].Symbol));
+            }
+            foreach (var name in modules[self].Depends)
+            {
+                if (set.IndexByName.TryGetValue(name, out var d) && d != self && seen.Add(d))
+                    result.Add(new Dependency(d, null));
+            }
+            Dependencies = [.. result];
         }
     }
 
@@ -77,11 +98,14 @@ public static partial class CompatibilityEngine
                 if (!byName.TryAdd(modules[m].Name, m))
                     continue;
                 foreach (var export in modules[m].Exports)
-                    owners.Add((symbols.Intern(export.Symbol), m, ExportEntry.From(export.Crc, export.Kind, export.Namespace, namespaces)));
+                {
+                    var ns = export.Namespace is null ? -1 : namespaces.Intern(export.Namespace);
+                    owners.Add((symbols.Intern(export.Symbol), m, new ExportEntry(export.Crc is not null, export.Kind.IsGplOnly(), export.Crc ?? 0, ns)));
+                }
             }
 
-            // Sized after every name is interned: kernels intern theirs later and grow past this, see Lookup.
-            var owner = new int[symbols.Count + 1];
+            // Every symbol a module imports or exports is interned by now; kernels only look ids up.
+            var owner = new int[symbols.Count];
             Array.Fill(owner, -1);
             var entries = new ExportEntry[owner.Length];
             foreach (var (id, module, entry) in owners)
@@ -108,6 +132,9 @@ public static partial class CompatibilityEngine
         public required ExportEntry[] Entries { get; init; }
         public required string?[] Exporters { get; init; }
 
+        /// <summary>The kernel's namespace names; entries hold indices into this list until mapped to global ids.</summary>
+        public required List<string> LocalNamespaces { get; init; }
+
         public bool TryGetCrc(int id, out uint crc)
         {
             crc = 0;
@@ -117,30 +144,40 @@ public static partial class CompatibilityEngine
             return true;
         }
 
-        public static KernelTable Create(KernelAbi kernel, SymbolTable symbols, SymbolTable namespaces, IReadOnlyCollection<string> setModuleNames)
+        /// <summary>Maps this kernel's namespace indices to the check's namespace ids (not thread-safe: call in turn).</summary>
+        public int[] InternNamespaces(SymbolTable namespaces) => [.. LocalNamespaces.Select(namespaces.Intern)];
+
+        /// <summary>Builds the table; only reads the symbol table, so kernels can be prepared in parallel.</summary>
+        public static KernelTable Create(KernelAbi kernel, SymbolTable symbols, IReadOnlyCollection<string> setModuleNames)
         {
             var shadowed = new HashSet<string>(setModuleNames, StringComparer.Ordinal);
-            var normalized = new Dictionary<string, bool>(StringComparer.Ordinal);
-            var rows = new List<(int Id, KernelExport Export)>(kernel.Exports.Count);
-            foreach (var export in kernel.Exports.Values)
-            {
-                if (!export.IsVmlinux)
-                {
-                    if (!normalized.TryGetValue(export.Module, out var isShadowed))
-                        normalized[export.Module] = isShadowed = shadowed.Contains(ModuleNames.Normalize(export.Module));
-                    if (isShadowed)
-                        continue;
-                }
-                rows.Add((symbols.Intern(export.Symbol), export));
-            }
+            var isShadowed = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var localNamespaces = new List<string>();
+            var nsIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             var entries = new ExportEntry[symbols.Count];
             var exporters = new string?[symbols.Count];
-            foreach (var (id, export) in rows)
+            foreach (var export in kernel.Exports.Values)
             {
-                entries[id] = ExportEntry.From(export.Crc, export.Kind, export.Namespace, namespaces);
+                if (!symbols.TryGetId(export.Symbol, out var id))
+                    continue; // nobody in the set imports it
+                if (!export.IsVmlinux)
+                {
+                    if (!isShadowed.TryGetValue(export.Module, out var hidden))
+                        isShadowed[export.Module] = hidden = shadowed.Contains(ModuleNames.Normalize(export.Module));
+                    if (hidden)
+                        continue;
+                }
+                var ns = -1;
+                if (export.Namespace is not null && !nsIndex.TryGetValue(export.Namespace, out ns))
+                {
+                    ns = localNamespaces.Count;
+                    nsIndex[export.Namespace] = ns;
+                    localNamespaces.Add(export.Namespace);
+                }
+                entries[id] = new ExportEntry(export.Crc is not null, export.Kind.IsGplOnly(), export.Crc ?? 0, ns);
                 exporters[id] = export.Module;
             }
-            return new KernelTable { Entries = entries, Exporters = exporters };
+            return new KernelTable { Entries = entries, Exporters = exporters, LocalNamespaces = localNamespaces };
         }
     }
 }

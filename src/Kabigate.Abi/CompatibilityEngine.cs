@@ -9,6 +9,7 @@ namespace Kabigate.Abi;
 public static partial class CompatibilityEngine
 {
     private const string ModuleLayout = "module_layout";
+    private static readonly Problem[] None = [];
 
     /// <summary>Checks every module on every kernel.</summary>
     /// <param name="kernels">The kernels.</param>
@@ -24,24 +25,24 @@ public static partial class CompatibilityEngine
         var prepared = new PreparedModule[modules.Count];
         for (var m = 0; m < modules.Count; m++)
             prepared[m] = PreparedModule.Create(modules[m], symbols, namespaces);
-        var setExports = SetExports.Create(modules, symbols, namespaces);
-        var kernelTables = new KernelTable[kernels.Count];
-        for (var k = 0; k < kernels.Count; k++)
-            kernelTables[k] = KernelTable.Create(kernels[k], symbols, namespaces, setExports.ModuleNames);
+        var set = SetExports.Create(modules, symbols, namespaces);
+        for (var m = 0; m < modules.Count; m++)
+            prepared[m].ResolveDependencies(m, set, modules);
+        var tables = new KernelTable[kernels.Count];
+        Parallel.For(0, kernels.Count, k => tables[k] = KernelTable.Create(kernels[k], symbols, set.ModuleNames));
+        var kernelNamespaces = tables.Select(t => t.InternNamespaces(namespaces)).ToArray();
 
         var verdicts = new Verdict[modules.Count * kernels.Count];
-        var dependencies = new List<Dependency>[modules.Count * kernels.Count];
         Parallel.For(0, modules.Count, m =>
         {
             for (var k = 0; k < kernels.Count; k++)
             {
-                var (verdict, deps) = CheckOne(m, prepared[m], modules[m], kernels[k], kernelTables[k], setExports, symbols, namespaces, layoutId, options);
-                verdicts[(m * kernels.Count) + k] = verdict;
-                dependencies[(m * kernels.Count) + k] = deps;
+                var context = new Context(m, prepared[m], modules[m], kernels[k], tables[k], kernelNamespaces[k], set, namespaces, layoutId, options);
+                verdicts[(m * kernels.Count) + k] = CheckOne(context);
             }
         });
         for (var k = 0; k < kernels.Count; k++)
-            PropagateDependencyFailures(k, kernels.Count, modules, verdicts, dependencies, setExports, kernels[k]);
+            PropagateDependencyFailures(k, kernels.Count, modules, prepared, verdicts, kernels[k]);
         return new CheckReport(kernels, modules, verdicts);
     }
 
@@ -64,75 +65,73 @@ public static partial class CompatibilityEngine
     public static bool IsIgnoredUndefined(ushort machine, string symbol) =>
         machine is ElfIdentity.Machine386 or ElfIdentity.MachineX86_64 && symbol == "_GLOBAL_OFFSET_TABLE_";
 
-    private readonly record struct Dependency(int Module, string Symbol);
+    private readonly record struct Context(
+        int Self, PreparedModule Module, ModuleImage Image, KernelAbi Kernel, KernelTable Table, int[] KernelNamespaces,
+        SetExports Set, SymbolTable Namespaces, int LayoutId, CheckOptions Options);
 
-    private static (Verdict, List<Dependency>) CheckOne(
-        int self, PreparedModule module, ModuleImage image, KernelAbi kernel, KernelTable table, SetExports set,
-        SymbolTable symbols, SymbolTable namespaces, int layoutId, CheckOptions options)
+    private static Verdict CheckOne(in Context c)
     {
-        var problems = new List<Problem>();
-        var warnings = new List<Problem>();
-        var deps = new List<Dependency>();
-        var resolutions = options.Explain ? new List<ImportResolution>() : null;
-        var name = image.Name;
-        var forceLoad = kernel.Loader?.ForceLoad ?? false;
-        bool? Listed(string symbol) => options.Stablelist?.Contains(symbol);
+        List<Problem>? problems = null;
+        List<Problem>? warnings = null;
+        var resolutions = c.Options.Explain ? new List<ImportResolution>() : null;
+        var module = c.Module;
+        var name = c.Image.Name;
+        var forceLoad = c.Kernel.Loader?.ForceLoad ?? false;
+        var stablelist = c.Options.Stablelist;
 
-        if (kernel.Vermagic is null)
+        if (c.Kernel.Vermagic is null)
         {
-            warnings.Add(new Problem(ProblemKind.VermagicUnchecked, null, null, null,
-                LoaderMessages.VermagicUnchecked(name, kernel.Release, kernel.VermagicUnknownReason!)));
+            (warnings ??= []).Add(new Problem(ProblemKind.VermagicUnchecked, name, null,
+                Text: LoaderMessages.VermagicUnchecked(name, c.Kernel.Release, c.Kernel.VermagicUnknownReason!)));
         }
-        else if (image.Vermagic is null)
+        else if (module.Vermagic is null)
         {
-            (forceLoad ? warnings : problems).Add(new Problem(ProblemKind.VermagicMismatch, null, null, null, LoaderMessages.NoVersionMagic(name, forceLoad)));
+            (forceLoad ? warnings ??= [] : problems ??= []).Add(new Problem(ProblemKind.VermagicMismatch, name, null, Text: LoaderMessages.NoVersionMagic(name, forceLoad)));
         }
-        else if (!SameMagic(image.Vermagic, kernel.Vermagic, image.HasBasicVersions))
+        else if (!SameMagic(module.Vermagic, c.Kernel.Vermagic, c.Image.HasBasicVersions))
         {
-            problems.Add(new Problem(ProblemKind.VermagicMismatch, null, null, null,
-                LoaderMessages.VersionMagic(name, image.Vermagic, kernel.Vermagic)));
+            (problems ??= []).Add(new Problem(ProblemKind.VermagicMismatch, name, null,
+                Text: LoaderMessages.VersionMagic(name, module.Vermagic, c.Kernel.Vermagic)));
         }
 
         // check_modstruct_version: module_layout is checked like an import before any symbol is resolved.
-        if (module.ModuleLayoutCrc is uint layoutCrc && table.TryGetCrc(layoutId, out var kernelLayoutCrc) && layoutCrc != kernelLayoutCrc)
-        {
-            problems.Add(new Problem(ProblemKind.CrcMismatch, ModuleLayout, kernelLayoutCrc, layoutCrc,
-                LoaderMessages.DisagreesAboutVersion(name, ModuleLayout), "vmlinux", Listed(ModuleLayout)));
-        }
+        if (module.ModuleLayoutCrc is uint layoutCrc && c.Table.TryGetCrc(c.LayoutId, out var kernelLayoutCrc) && layoutCrc != kernelLayoutCrc)
+            (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, ModuleLayout, kernelLayoutCrc, layoutCrc, "vmlinux", stablelist?.Contains(ModuleLayout)));
 
         string? firstUnversioned = null;
         var unversioned = 0;
+        var imports = c.Image.Imports;
+        var setOwner = c.Set.Owner;
+        var kernelEntries = c.Table.Entries;
         for (var i = 0; i < module.ImportIds.Length; i++)
         {
             var id = module.ImportIds[i];
-            var symbol = symbols.Name(id);
-            ExportEntry export;
-            var owner = set.Owner[id];
-            if (owner >= 0 && owner != self)
-                export = set.Entries[id];
-            else if (table.Entries[id].Exists)
-                export = table.Entries[id];
-            else
+            var owner = setOwner[id];
+            var fromSet = owner >= 0 && owner != c.Self;
+            ref readonly var export = ref fromSet ? ref c.Set.Entries[id] : ref kernelEntries[id];
+            var symbol = imports[i].Symbol;
+            var moduleCrc = module.ImportCrcs[i];
+            if (!export.Exists)
             {
-                resolutions?.Add(new ImportResolution(symbol, module.Weak[i], null, ExporterKind.None, null, module.ImportCrcs[i], null, false));
-                if (!module.Weak[i] && !IsIgnoredUndefined(image.Elf.Machine, symbol))
-                    problems.Add(new Problem(ProblemKind.UnknownSymbol, symbol, null, module.ImportCrcs[i], LoaderMessages.UnknownSymbol(name, symbol), null, Listed(symbol)));
+                resolutions?.Add(new ImportResolution(symbol, imports[i].Weak, null, ExporterKind.None, null, moduleCrc, null, false));
+                if (!imports[i].Weak && !IsIgnoredUndefined(c.Image.Elf.Machine, symbol))
+                    (problems ??= []).Add(new Problem(ProblemKind.UnknownSymbol, name, symbol, null, moduleCrc, null, stablelist?.Contains(symbol)));
                 continue;
             }
 
-            var fromSet = owner >= 0 && owner != self;
-            var exporter = fromSet ? set.ModulePaths[owner] : table.Exporters[id];
-            var exporterKind = fromSet ? ExporterKind.SetModule : exporter == "vmlinux" ? ExporterKind.KernelImage : ExporterKind.KernelModule;
-            resolutions?.Add(new ImportResolution(symbol, module.Weak[i], exporter, exporterKind, export.CrcOrNull, module.ImportCrcs[i],
-                export.Namespace >= 0 ? namespaces.Name(export.Namespace) : null, export.GplOnly));
+            var ns = export.Namespace < 0 ? -1 : fromSet ? export.Namespace : c.KernelNamespaces[export.Namespace];
+            var exporter = fromSet ? c.Set.ModulePaths[owner] : c.Table.Exporters[id];
+            if (resolutions is not null)
+            {
+                var kind = fromSet ? ExporterKind.SetModule : exporter == "vmlinux" ? ExporterKind.KernelImage : ExporterKind.KernelModule;
+                resolutions.Add(new ImportResolution(symbol, imports[i].Weak, exporter, kind, export.CrcOrNull, moduleCrc, ns >= 0 ? c.Namespaces.Name(ns) : null, export.GplOnly));
+            }
             if (export.GplOnly && !module.GplOk)
             {
-                problems.Add(new Problem(ProblemKind.GplOnly, symbol, export.CrcOrNull, module.ImportCrcs[i],
-                    LoaderMessages.GplOnly(name, symbol, image.License), exporter, Listed(symbol)));
+                (problems ??= []).Add(new Problem(ProblemKind.GplOnly, name, symbol, export.CrcOrNull, moduleCrc, exporter, stablelist?.Contains(symbol),
+                    LoaderMessages.GplOnly(name, symbol, c.Image.License)));
                 continue;
             }
-            if (fromSet)
-                deps.Add(new Dependency(owner, symbol));
             if (export.HasCrc)
             {
                 if (!module.HasVersions)
@@ -140,51 +139,38 @@ public static partial class CompatibilityEngine
                     unversioned++;
                     firstUnversioned ??= symbol;
                 }
-                else if (module.ImportCrcs[i] is not uint moduleCrc)
+                else if (moduleCrc is not uint crc)
                 {
-                    warnings.Add(new Problem(ProblemKind.NoSymbolVersion, symbol, export.Crc, null,
-                        LoaderMessages.NoSymbolVersion(name, symbol), exporter, Listed(symbol)));
+                    (warnings ??= []).Add(new Problem(ProblemKind.NoSymbolVersion, name, symbol, export.Crc, null, exporter, stablelist?.Contains(symbol)));
                 }
-                else if (moduleCrc != export.Crc)
+                else if (crc != export.Crc)
                 {
-                    problems.Add(new Problem(ProblemKind.CrcMismatch, symbol, export.Crc, moduleCrc,
-                        LoaderMessages.DisagreesAboutVersion(name, symbol), exporter, Listed(symbol)));
+                    (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, symbol, export.Crc, crc, exporter, stablelist?.Contains(symbol)));
                 }
             }
-            if (export.Namespace >= 0 && !module.ImportedNamespaces.Contains(export.Namespace))
+            if (ns >= 0 && !module.ImportedNamespaces.Contains(ns))
             {
-                var finding = new Problem(ProblemKind.NamespaceNotImported, symbol, null, null,
-                    LoaderMessages.NamespaceNotImported(name, symbol, namespaces.Name(export.Namespace)), exporter, Listed(symbol));
-                (kernel.Loader?.AllowMissingNamespaceImports == true ? warnings : problems).Add(finding);
+                var finding = new Problem(ProblemKind.NamespaceNotImported, name, symbol, null, null, exporter, stablelist?.Contains(symbol),
+                    LoaderMessages.NamespaceNotImported(name, symbol, c.Namespaces.Name(ns)));
+                (c.Kernel.Loader?.AllowMissingNamespaceImports == true ? warnings ??= [] : problems ??= []).Add(finding);
             }
         }
         if (unversioned > 0)
         {
-            (forceLoad ? warnings : problems).Add(new Problem(ProblemKind.NoModversions, firstUnversioned, null, null,
-                LoaderMessages.NoModversions(name, firstUnversioned!, unversioned, forceLoad)));
+            (forceLoad ? warnings ??= [] : problems ??= []).Add(new Problem(ProblemKind.NoModversions, name, firstUnversioned,
+                Text: LoaderMessages.NoModversions(name, firstUnversioned!, unversioned, forceLoad)));
         }
 
-        return (new Verdict(image, kernel, problems, warnings, resolutions), deps);
+        return new Verdict(c.Image, c.Kernel, problems ?? (IReadOnlyList<Problem>)None, warnings ?? (IReadOnlyList<Problem>)None, resolutions);
     }
 
     private static void PropagateDependencyFailures(
-        int k, int kernelCount, IReadOnlyList<ModuleImage> modules, Verdict[] verdicts, List<Dependency>[] dependencies, SetExports set, KernelAbi kernel)
+        int k, int kernelCount, IReadOnlyList<ModuleImage> modules, PreparedModule[] prepared, Verdict[] verdicts, KernelAbi kernel)
     {
         var count = modules.Count;
         var loads = new bool[count];
         for (var m = 0; m < count; m++)
             loads[m] = verdicts[(m * kernelCount) + k].Loads;
-        var dependsOn = new List<Dependency>[count];
-        for (var m = 0; m < count; m++)
-        {
-            var deps = dependencies[(m * kernelCount) + k];
-            foreach (var dependency in modules[m].Depends)
-            {
-                if (set.IndexByName.TryGetValue(dependency, out var d) && d != m && deps.All(x => x.Module != d))
-                    deps.Add(new Dependency(d, ""));
-            }
-            dependsOn[m] = deps;
-        }
 
         // A module loads only if everything it needs loads: iterate to the fixed point (cycles included).
         var changed = true;
@@ -193,7 +179,7 @@ public static partial class CompatibilityEngine
             changed = false;
             for (var m = 0; m < count; m++)
             {
-                if (loads[m] && dependsOn[m].Any(d => !loads[d.Module]))
+                if (loads[m] && prepared[m].Dependencies.Any(d => !loads[d.Module]))
                 {
                     loads[m] = false;
                     changed = true;
@@ -203,21 +189,21 @@ public static partial class CompatibilityEngine
 
         for (var m = 0; m < count; m++)
         {
-            var index = (m * kernelCount) + k;
-            var failing = dependsOn[m].Where(d => !loads[d.Module]).GroupBy(d => d.Module).Select(g => g.First()).ToList();
-            if (failing.Count == 0)
-                continue;
-            var verdict = verdicts[index];
-            var problems = verdict.Problems.ToList();
-            foreach (var dependency in failing)
+            List<Problem>? added = null;
+            foreach (var dependency in prepared[m].Dependencies)
             {
+                if (loads[dependency.Module])
+                    continue;
                 var depName = modules[dependency.Module].Name;
-                var message = dependency.Symbol.Length > 0
+                var message = dependency.Symbol is not null
                     ? LoaderMessages.DependencyFails(modules[m].Name, dependency.Symbol, depName, kernel.Release)
                     : LoaderMessages.DependsFails(modules[m].Name, depName, kernel.Release);
-                problems.Add(new Problem(ProblemKind.DependencyFails, dependency.Symbol.Length > 0 ? dependency.Symbol : null, null, null, message, depName));
+                (added ??= []).Add(new Problem(ProblemKind.DependencyFails, modules[m].Name, dependency.Symbol, Exporter: depName, Text: message));
             }
-            verdicts[index] = verdict with { Problems = problems };
+            if (added is null)
+                continue;
+            var index = (m * kernelCount) + k;
+            verdicts[index] = verdicts[index] with { Problems = [.. verdicts[index].Problems, .. added] };
         }
     }
 }

@@ -51,20 +51,35 @@ public static class ProblemKinds
 
 /// <summary>One finding about a module on a kernel, in the kernel's words.</summary>
 /// <param name="Kind">What is wrong.</param>
+/// <param name="Module">The module's name, as the kernel prints it.</param>
 /// <param name="Symbol">The symbol concerned, or null.</param>
 /// <param name="Expected">The kernel's (exporter's) CRC, or null.</param>
 /// <param name="Found">The module's CRC, or null.</param>
-/// <param name="Message">The message the kernel would print (or the nearest it has).</param>
 /// <param name="Exporter">The exporting module (<c>vmlinux</c> or a module path), or null.</param>
 /// <param name="Stablelisted">Whether the symbol is on the given stablelist; null when no list was given or no symbol.</param>
+/// <param name="Text">The message, for kinds whose words need more than module and symbol; null for the others.</param>
 public sealed record Problem(
     ProblemKind Kind,
+    string Module,
     string? Symbol,
-    uint? Expected,
-    uint? Found,
-    string Message,
+    uint? Expected = null,
+    uint? Found = null,
     string? Exporter = null,
-    bool? Stablelisted = null);
+    bool? Stablelisted = null,
+    string? Text = null)
+{
+    /// <summary>
+    /// The message the kernel would print (or the nearest it has). Built on demand for the common kinds, so that
+    /// a matrix of half a million findings does not hold half a million strings.
+    /// </summary>
+    public string Message => Text ?? Kind switch
+    {
+        ProblemKind.UnknownSymbol => LoaderMessages.UnknownSymbol(Module, Symbol!),
+        ProblemKind.CrcMismatch => LoaderMessages.DisagreesAboutVersion(Module, Symbol!),
+        ProblemKind.NoSymbolVersion => LoaderMessages.NoSymbolVersion(Module, Symbol!),
+        _ => $"{Module}: {Kind.ToJsonName()} {Symbol}",
+    };
+}
 
 /// <summary>Where an import was found.</summary>
 public enum ExporterKind : byte

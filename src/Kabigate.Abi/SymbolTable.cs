@@ -20,4 +20,7 @@ internal sealed class SymbolTable
     }
 
     public string Name(int id) => _names[id];
+
+    /// <summary>Looks a name up without adding it; safe to call from several threads while nobody interns.</summary>
+    public bool TryGetId(string name, out int id) => _ids.TryGetValue(name, out id);
 }

@@ -46,7 +46,7 @@ internal static class CheckCommand
         var report = CompatibilityEngine.Check(inputs.Kernels, inputs.Modules, new CheckOptions(inputs.Stablelist));
         timings.Mark("check");
         if (request.Format == "json")
-            stdout.Write(JsonReport.Render(report, inputs.Errors));
+            JsonReport.Write(report, inputs.Errors, stdout);
         else if (inputs.Kernels.Count > 0 && inputs.Modules.Count > 0)
             stdout.Write(TextReport.Render(report, request.Brief));
         timings.Mark("render");

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kabigate.Abi;
 using Kabigate.Formats.Sources;
@@ -10,10 +10,14 @@ internal static class JsonReport
 {
     public const int Schema = 1;
 
-    public static string Render(CheckReport report, IReadOnlyList<SourceError> errors)
+    /// <summary>Writes the report to <paramref name="stdout"/>: compact JSON, one document.</summary>
+    public static void Write(CheckReport report, IReadOnlyList<SourceError> errors, TextWriter stdout) =>
+        StdoutStream.Write(stdout, stream => Render(report, errors, stream));
+
+    private static void Render(CheckReport report, IReadOnlyList<SourceError> errors, Stream output)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // Relaxed escaping: the report is data for programs, not HTML; quotes in messages stay readable.
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
         {
             json.WriteStartObject();
             json.WriteNumber("schema", Schema);
@@ -30,7 +34,11 @@ internal static class JsonReport
             json.WriteEndArray();
             json.WriteStartArray("results");
             foreach (var verdict in report.Verdicts)
+            {
                 WriteVerdict(json, verdict);
+                if (json.BytesPending > 1 << 16)
+                    json.Flush(); // stream out instead of building the whole document in memory
+            }
             json.WriteEndArray();
             json.WriteStartArray("errors");
             foreach (var error in errors)
@@ -43,7 +51,7 @@ internal static class JsonReport
             json.WriteEndArray();
             json.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        output.WriteByte((byte)'\n');
     }
 
     private static void WriteVerdict(Utf8JsonWriter json, Verdict verdict)
@@ -58,24 +66,46 @@ internal static class JsonReport
         json.WriteEndObject();
     }
 
+    private static readonly JsonEncodedText Kind = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText Symbol = JsonEncodedText.Encode("symbol");
+    private static readonly JsonEncodedText Expected = JsonEncodedText.Encode("expected");
+    private static readonly JsonEncodedText Found = JsonEncodedText.Encode("found");
+    private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
+    private static readonly JsonEncodedText Exporter = JsonEncodedText.Encode("exporter");
+    private static readonly JsonEncodedText Stablelisted = JsonEncodedText.Encode("stablelisted");
+    private static readonly JsonEncodedText[] KindNames = Enum.GetValues<ProblemKind>().Select(k => JsonEncodedText.Encode(k.ToJsonName())).ToArray();
+
     private static void WriteProblems(Utf8JsonWriter json, string name, IReadOnlyList<Problem> problems)
     {
         json.WriteStartArray(name);
+        Span<byte> hex = stackalloc byte[10];
         foreach (var problem in problems)
         {
             json.WriteStartObject();
-            json.WriteString("kind", problem.Kind.ToJsonName());
-            json.WriteString("symbol", problem.Symbol);
-            json.WriteString("expected", Hex.Crc(problem.Expected));
-            json.WriteString("found", Hex.Crc(problem.Found));
-            json.WriteString("message", problem.Message);
-            json.WriteString("exporter", problem.Exporter);
+            json.WriteString(Kind, KindNames[(int)problem.Kind]);
+            json.WriteString(Symbol, problem.Symbol);
+            WriteCrc(json, Expected, problem.Expected, hex);
+            WriteCrc(json, Found, problem.Found, hex);
+            json.WriteString(Message, problem.Message);
+            json.WriteString(Exporter, problem.Exporter);
             if (problem.Stablelisted is bool listed)
-                json.WriteBoolean("stablelisted", listed);
+                json.WriteBoolean(Stablelisted, listed);
             else
-                json.WriteNull("stablelisted");
+                json.WriteNull(Stablelisted);
             json.WriteEndObject();
         }
         json.WriteEndArray();
+    }
+
+    private static void WriteCrc(Utf8JsonWriter json, JsonEncodedText name, uint? crc, Span<byte> buffer)
+    {
+        if (crc is not uint value)
+        {
+            json.WriteNull(name);
+            return;
+        }
+        "0x"u8.CopyTo(buffer);
+        value.TryFormat(buffer[2..], out _, "x8");
+        json.WriteString(name, buffer);
     }
 }

@@ -6,9 +6,18 @@ namespace Kabigate.Formats.Elf;
 internal readonly record struct Section(int Index, string Name, uint Type, ulong Offset, ulong Size, uint Link, uint Info, ulong EntrySize);
 
 /// <summary>The validated section headers, by index and by name (first of a name wins).</summary>
-internal sealed class SectionTable(Section[] sections)
+internal sealed class SectionTable
 {
-    private readonly Dictionary<string, Section> _byName = sections.GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+    private readonly Section[] sections;
+    private readonly Dictionary<string, Section> _byName;
+
+    public SectionTable(Section[] sections)
+    {
+        this.sections = sections;
+        _byName = new Dictionary<string, Section>(sections.Length, StringComparer.Ordinal);
+        foreach (var section in sections)
+            _byName.TryAdd(section.Name, section);
+    }
 
     public IReadOnlyList<Section> All => sections;
 

@@ -12,7 +12,7 @@ public static class ModuleFileReader
     /// <summary>Reads a module file.</summary>
     /// <exception cref="ModuleFormatException">The file is not a (compressed) module or is malformed.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static ModuleImage Read(string path) => MappedFile.Use(path, data => Read(data, path));
+    public static ModuleImage Read(string path) => FileBytes.Use(path, data => Read(data, path));
 
     /// <summary>Reads a module from bytes, decompressing them first when they are compressed.</summary>
     /// <exception cref="ModuleFormatException">The bytes are not a (compressed) module or are malformed.</exception>

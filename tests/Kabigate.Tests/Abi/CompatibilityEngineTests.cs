@@ -63,7 +63,8 @@ public class CompatibilityEngineTests
     {
         var verdict = One(Module("m", [("_printk", 0x92997ed8), ("gone_symbol", 0x1)], weak: [("optional_symbol", true)]), Kernel());
         var problem = Assert.Single(verdict.Problems);
-        Assert.Equal(new Problem(ProblemKind.UnknownSymbol, "gone_symbol", null, 0x1, "m: Unknown symbol gone_symbol (err -2)"), problem);
+        Assert.Equal(new Problem(ProblemKind.UnknownSymbol, "m", "gone_symbol", null, 0x1), problem);
+        Assert.Equal("m: Unknown symbol gone_symbol (err -2)", problem.Message);
     }
 
     [Fact]
@@ -71,7 +72,8 @@ public class CompatibilityEngineTests
     {
         var verdict = One(Module("m", [("misc_register", 0x844c8938)]), Kernel());
         var problem = Assert.Single(verdict.Problems);
-        Assert.Equal(new Problem(ProblemKind.CrcMismatch, "misc_register", 0xf2c48af4, 0x844c8938, "m: disagrees about version of symbol misc_register", "vmlinux"), problem);
+        Assert.Equal(new Problem(ProblemKind.CrcMismatch, "m", "misc_register", 0xf2c48af4, 0x844c8938, "vmlinux"), problem);
+        Assert.Equal("m: disagrees about version of symbol misc_register", problem.Message);
     }
 
     [Fact]
@@ -167,7 +169,9 @@ public class CompatibilityEngineTests
         var report = CompatibilityEngine.Check([Kernel()], [bottom, middle, top, listed]);
 
         Assert.Equal(ProblemKind.CrcMismatch, Assert.Single(report[0, 0].Problems).Kind);
-        Assert.Equal(new Problem(ProblemKind.DependencyFails, "bottom_fn", null, null, "middle: needs bottom_fn from bottom, which does not load on 6.1.0-47-amd64", "bottom"), Assert.Single(report[1, 0].Problems));
+        var dependency = Assert.Single(report[1, 0].Problems);
+        Assert.Equal((ProblemKind.DependencyFails, "bottom_fn", "bottom"), (dependency.Kind, dependency.Symbol, dependency.Exporter));
+        Assert.Equal("middle: needs bottom_fn from bottom, which does not load on 6.1.0-47-amd64", dependency.Message);
         Assert.Equal(ProblemKind.DependencyFails, Assert.Single(report[2, 0].Problems).Kind);
         Assert.Equal("listed: depends on bottom, which does not load on 6.1.0-47-amd64", Assert.Single(report[3, 0].Problems).Message);
     }
