@@ -96,7 +96,7 @@ public static partial class CompatibilityEngine
 
         // check_modstruct_version: module_layout is checked like an import before any symbol is resolved.
         if (module.ModuleLayoutCrc is uint layoutCrc && c.Table.TryGetCrc(c.LayoutId, out var kernelLayoutCrc) && layoutCrc != kernelLayoutCrc)
-            (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, ModuleLayout, kernelLayoutCrc, layoutCrc, "vmlinux", stablelist?.Contains(ModuleLayout)));
+            (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, ModuleLayout, kernelLayoutCrc, layoutCrc, "vmlinux", stablelist?.Contains(ModuleLayout), From: ExporterKind.KernelImage));
 
         string? firstUnversioned = null;
         var unversioned = 0;
@@ -121,15 +121,12 @@ public static partial class CompatibilityEngine
 
             var ns = export.Namespace < 0 ? -1 : fromSet ? export.Namespace : c.KernelNamespaces[export.Namespace];
             var exporter = fromSet ? c.Set.ModulePaths[owner] : c.Table.Exporters[id];
-            if (resolutions is not null)
-            {
-                var kind = fromSet ? ExporterKind.SetModule : exporter == "vmlinux" ? ExporterKind.KernelImage : ExporterKind.KernelModule;
-                resolutions.Add(new ImportResolution(symbol, imports[i].Weak, exporter, kind, export.CrcOrNull, moduleCrc, ns >= 0 ? c.Namespaces.Name(ns) : null, export.GplOnly));
-            }
+            var from = fromSet ? ExporterKind.SetModule : exporter == "vmlinux" ? ExporterKind.KernelImage : ExporterKind.KernelModule;
+            resolutions?.Add(new ImportResolution(symbol, imports[i].Weak, exporter, from, export.CrcOrNull, moduleCrc, ns >= 0 ? c.Namespaces.Name(ns) : null, export.GplOnly));
             if (export.GplOnly && !module.GplOk)
             {
                 (problems ??= []).Add(new Problem(ProblemKind.GplOnly, name, symbol, export.CrcOrNull, moduleCrc, exporter, stablelist?.Contains(symbol),
-                    LoaderMessages.GplOnly(name, symbol, c.Image.License)));
+                    LoaderMessages.GplOnly(name, symbol, c.Image.License), from));
                 continue;
             }
             if (export.HasCrc)
@@ -141,17 +138,17 @@ public static partial class CompatibilityEngine
                 }
                 else if (moduleCrc is not uint crc)
                 {
-                    (warnings ??= []).Add(new Problem(ProblemKind.NoSymbolVersion, name, symbol, export.Crc, null, exporter, stablelist?.Contains(symbol)));
+                    (warnings ??= []).Add(new Problem(ProblemKind.NoSymbolVersion, name, symbol, export.Crc, null, exporter, stablelist?.Contains(symbol), From: from));
                 }
                 else if (crc != export.Crc)
                 {
-                    (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, symbol, export.Crc, crc, exporter, stablelist?.Contains(symbol)));
+                    (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, symbol, export.Crc, crc, exporter, stablelist?.Contains(symbol), From: from));
                 }
             }
             if (ns >= 0 && !module.ImportedNamespaces.Contains(ns))
             {
                 var finding = new Problem(ProblemKind.NamespaceNotImported, name, symbol, null, null, exporter, stablelist?.Contains(symbol),
-                    LoaderMessages.NamespaceNotImported(name, symbol, c.Namespaces.Name(ns)));
+                    LoaderMessages.NamespaceNotImported(name, symbol, c.Namespaces.Name(ns)), from);
                 (c.Kernel.Loader?.AllowMissingNamespaceImports == true ? warnings ??= [] : problems ??= []).Add(finding);
             }
         }
@@ -198,7 +195,7 @@ public static partial class CompatibilityEngine
                 var message = dependency.Symbol is not null
                     ? LoaderMessages.DependencyFails(modules[m].Name, dependency.Symbol, depName, kernel.Release)
                     : LoaderMessages.DependsFails(modules[m].Name, depName, kernel.Release);
-                (added ??= []).Add(new Problem(ProblemKind.DependencyFails, modules[m].Name, dependency.Symbol, Exporter: depName, Text: message));
+                (added ??= []).Add(new Problem(ProblemKind.DependencyFails, modules[m].Name, dependency.Symbol, Exporter: depName, Text: message, From: ExporterKind.SetModule));
             }
             if (added is null)
                 continue;

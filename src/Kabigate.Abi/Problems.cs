@@ -58,6 +58,7 @@ public static class ProblemKinds
 /// <param name="Exporter">The exporting module (<c>vmlinux</c> or a module path), or null.</param>
 /// <param name="Stablelisted">Whether the symbol is on the given stablelist; null when no list was given or no symbol.</param>
 /// <param name="Text">The message, for kinds whose words need more than module and symbol; null for the others.</param>
+/// <param name="From">Which kind of exporter <paramref name="Exporter"/> is.</param>
 public sealed record Problem(
     ProblemKind Kind,
     string Module,
@@ -66,7 +67,8 @@ public sealed record Problem(
     uint? Found = null,
     string? Exporter = null,
     bool? Stablelisted = null,
-    string? Text = null)
+    string? Text = null,
+    ExporterKind From = ExporterKind.None)
 {
     /// <summary>
     /// The message the kernel would print (or the nearest it has). Built on demand for the common kinds, so that

@@ -73,6 +73,8 @@ internal static class JsonReport
     private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
     private static readonly JsonEncodedText Exporter = JsonEncodedText.Encode("exporter");
     private static readonly JsonEncodedText Stablelisted = JsonEncodedText.Encode("stablelisted");
+    private static readonly JsonEncodedText From = JsonEncodedText.Encode("from");
+    private static readonly JsonEncodedText[] FromNames = [JsonEncodedText.Encode("none"), JsonEncodedText.Encode("vmlinux"), JsonEncodedText.Encode("kernel-module"), JsonEncodedText.Encode("module-set")];
     private static readonly JsonEncodedText[] KindNames = Enum.GetValues<ProblemKind>().Select(k => JsonEncodedText.Encode(k.ToJsonName())).ToArray();
 
     private static void WriteProblems(Utf8JsonWriter json, string name, IReadOnlyList<Problem> problems)
@@ -88,6 +90,10 @@ internal static class JsonReport
             WriteCrc(json, Found, problem.Found, hex);
             json.WriteString(Message, problem.Message);
             json.WriteString(Exporter, problem.Exporter);
+            if (problem.From == ExporterKind.None)
+                json.WriteNull(From);
+            else
+                json.WriteString(From, FromNames[(int)problem.From]);
             if (problem.Stablelisted is bool listed)
                 json.WriteBoolean(Stablelisted, listed);
             else

@@ -72,7 +72,7 @@ public class CompatibilityEngineTests
     {
         var verdict = One(Module("m", [("misc_register", 0x844c8938)]), Kernel());
         var problem = Assert.Single(verdict.Problems);
-        Assert.Equal(new Problem(ProblemKind.CrcMismatch, "m", "misc_register", 0xf2c48af4, 0x844c8938, "vmlinux"), problem);
+        Assert.Equal(new Problem(ProblemKind.CrcMismatch, "m", "misc_register", 0xf2c48af4, 0x844c8938, "vmlinux", From: ExporterKind.KernelImage), problem);
         Assert.Equal("m: disagrees about version of symbol misc_register", problem.Message);
     }
 
