@@ -53,7 +53,26 @@ public static partial class AptCache
     private static string? Find(string dir, string package) =>
         Directory.EnumerateFiles(dir, package + "_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
 
-    private static (bool Ok, string Error) Download(string dir, string package) => RunApt(dir, "download", package);
+    /// <summary>Downloads into a private folder and moves the .deb into the cache only when complete.</summary>
+    private static (bool Ok, string Error) Download(string dir, string package)
+    {
+        var partial = Path.Combine(dir, $".partial-{Environment.ProcessId}-{package}");
+        Directory.CreateDirectory(partial);
+        try
+        {
+            var result = RunApt(partial, "download", package);
+            if (result.Ok)
+            {
+                foreach (var deb in Directory.EnumerateFiles(partial, "*.deb"))
+                    File.Move(deb, Path.Combine(dir, Path.GetFileName(deb)), overwrite: true);
+            }
+            return result;
+        }
+        finally
+        {
+            Directory.Delete(partial, recursive: true);
+        }
+    }
 
     private static (bool Ok, string Error) RunApt(string dir, string verb, string? package)
     {

@@ -13,8 +13,21 @@ internal static class FileBytes
 
     public delegate T SpanFunc<T>(ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// Refuses, before opening it, a path that is empty or not a regular file: opening a FIFO blocks until a writer
+    /// comes, and devices and /proc files report no size.
+    /// </summary>
+    /// <exception cref="ModuleFormatException">The file is empty or not a regular file.</exception>
+    public static void RequireRegularFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Exists && info.Length == 0)
+            throw new ModuleFormatException(path, "empty file, or not a regular file");
+    }
+
     public static T Use<T>(string path, SpanFunc<T> read)
     {
+        RequireRegularFile(path);
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
         if (length == 0)

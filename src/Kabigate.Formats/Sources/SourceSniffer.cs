@@ -38,6 +38,7 @@ public static class SourceSniffer
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static SourceKind SniffFile(string path)
     {
+        FileBytes.RequireRegularFile(path);
         using var stream = File.OpenRead(path);
         var head = new byte[HeadBytes];
         var read = stream.ReadAtLeast(head, HeadBytes, throwOnEndOfStream: false);

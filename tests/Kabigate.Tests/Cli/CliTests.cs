@@ -82,6 +82,27 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Check_FifoAndEmptyFile_RefusedWithoutHanging()
+    {
+        var dir = Tools.TempDir();
+        try
+        {
+            var fifo = Path.Combine(dir, "fifo.ko");
+            Tools.RunOk("mkfifo", fifo);
+            var empty = Path.Combine(dir, "empty.ko");
+            File.WriteAllBytes(empty, []);
+            var run = Task.Run(() => CliRunner.Run("check", "--kernel", fifo, fifo, empty, Data.Kmod(Data.OldRelease, "kg_stable")));
+            var (exit, _, stderr) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(2, exit);
+            Assert.Equal(3, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("empty file, or not a regular file", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void Check_SymversWithBadCrc_NamesFileAndLine()
     {
         var dir = Tools.TempDir();
