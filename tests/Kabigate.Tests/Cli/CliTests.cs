@@ -123,6 +123,27 @@ public class CliTests
     }
 
     [Fact]
+    public void Check_Stablelist_MarksEachProblemSymbol()
+    {
+        var dir = Tools.TempDir();
+        try
+        {
+            var list = Path.Combine(dir, "kabi_stablelist_x86_64");
+            File.WriteAllText(list, "[rhel9_x86_64_whitelist]\n\tmisc_register\n\t_printk\n");
+            var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.NewRelease), "--stablelist", list, Data.Kmod(Data.OldRelease, "kg_crcchange"));
+            Assert.Equal("", stderr);
+            Assert.Equal(1, exit);
+            Assert.Contains("crc-mismatch misc_register (kernel 0x", stdout, StringComparison.Ordinal);
+            Assert.Matches(@"crc-mismatch misc_register \(kernel 0x[0-9a-f]{8}, module 0x[0-9a-f]{8}\) \[stablelisted\]", stdout);
+            Assert.Matches(@"crc-mismatch misc_deregister \(kernel 0x[0-9a-f]{8}, module 0x[0-9a-f]{8}\) \[not stablelisted\]", stdout);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void Usage_MissingKernel_ExitsTwo()
     {
         var (exit, _, stderr) = CliRunner.Run("check", "x.ko");

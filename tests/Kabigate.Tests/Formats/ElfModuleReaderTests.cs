@@ -41,6 +41,27 @@ public class ElfModuleReaderTests
         Assert.True(module.Signed);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Read_ModernExports_NamespaceFromRelocation_GplFromFlagstab(bool bigEndian)
+    {
+        var image = new ElfBuilder
+        {
+            BigEndian = bigEndian,
+            Modinfo = [("license", "GPL")],
+            Undefined = [("_printk", false)],
+            Exports = [("new_plain", 0x0a0b0c0d, false, null), ("new_gpl_ns", 0x01020304, true, "NEW_NS"), ("new_plain_ns", 0x05060708, false, "OTHER_NS")],
+            ModernExports = true,
+        }.Build();
+
+        var module = ElfModuleReader.Read(image, "modern.ko");
+
+        Assert.Equal(
+            [new ModuleExport("new_gpl_ns", 0x01020304, ExportKind.Gpl, "NEW_NS"), new ModuleExport("new_plain", 0x0a0b0c0d, ExportKind.Plain, null), new ModuleExport("new_plain_ns", 0x05060708, ExportKind.Plain, "OTHER_NS")],
+            module.Exports.ToArray());
+    }
+
     [Fact]
     public void Read_ExtendedModversions_ReadsLongNames()
     {

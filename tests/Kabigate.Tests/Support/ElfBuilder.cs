@@ -20,6 +20,13 @@ internal sealed class ElfBuilder
     public List<(string Name, uint Crc, bool Gpl, string? Namespace)> Exports { get; init; } = [];
     public bool Signed { get; init; }
 
+    /// <summary>
+    /// Lay exports out as kernels since the 6.5 export rework do: one <c>__ksymtab</c>, no <c>__kstrtabns_*</c>
+    /// symbols (the namespace is reachable only through the relocation of each entry's third field), and
+    /// GPL-only-ness in <c>__kflagstab</c>. 64-bit only.
+    /// </summary>
+    public bool ModernExports { get; init; }
+
     private sealed record Sec(string Name, uint Type, byte[] Data, uint Link = 0, uint Info = 0, ulong EntSize = 0);
 
     private sealed record Sym(string Name, byte Info, ushort Shndx, ulong Value);
@@ -49,7 +56,9 @@ internal sealed class ElfBuilder
         var symbols = new List<Sym>();
         foreach (var (name, weak) in Undefined)
             symbols.Add(new Sym(name, (byte)((weak ? 2 : 1) << 4), 0, 0));
-        if (Exports.Count > 0)
+        if (Exports.Count > 0 && ModernExports)
+            LayModernExports(sections, symbols, Add);
+        else if (Exports.Count > 0)
         {
             var strings = new MemoryStream();
             var stringsIndex = sections.Count + 4; // ksymtab, ksymtab_gpl, kcrctab, kcrctab_gpl come first
@@ -196,6 +205,44 @@ internal sealed class ElfBuilder
             U16(image, 50, (ushort)(sections.Count - 1));
         }
         return image;
+    }
+
+    private void LayModernExports(List<Sec> sections, List<Sym> symbols, Func<Sec, int> add)
+    {
+        var sorted = Exports.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        var strings = new MemoryStream();
+        var nameOffsets = new List<long>();
+        var nsOffsets = new List<long>();
+        foreach (var e in sorted)
+        {
+            nameOffsets.Add(strings.Length);
+            strings.Write(Encoding.ASCII.GetBytes(e.Name + "\0"));
+            nsOffsets.Add(strings.Length);
+            strings.Write(Encoding.ASCII.GetBytes((e.Namespace ?? "") + "\0"));
+        }
+        var ksymtab = add(new Sec("__ksymtab", 1, new byte[sorted.Count * 12]));
+        var crcs = new byte[sorted.Count * 4];
+        var kcrctab = add(new Sec("__kcrctab", 1, crcs));
+        var flags = sorted.Select(e => (byte)(e.Gpl ? 1 : 0)).ToArray();
+        add(new Sec("__kflagstab", 1, flags));
+        var stringsIndex = add(new Sec("__ksymtab_strings", 1, strings.ToArray()));
+        symbols.Add(new Sym("", 3, (ushort)stringsIndex, 0)); // STT_SECTION symbol the relocations point at
+        var sectionSymbol = (ulong)symbols.Count;
+        var rela = new byte[sorted.Count * 2 * 24];
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            symbols.Add(new Sym("__ksymtab_" + sorted[i].Name, 0, (ushort)ksymtab, (ulong)(i * 12)));
+            U32(crcs, i * 4, sorted[i].Crc);
+            symbols.Add(new Sym("__crc_" + sorted[i].Name, 0, (ushort)kcrctab, (ulong)(i * 4)));
+            for (var field = 1; field <= 2; field++)
+            {
+                var at = ((i * 2) + field - 1) * 24;
+                U64(rela, at, (ulong)((i * 12) + (field * 4)));
+                U64(rela, at + 8, (sectionSymbol << 32) | 2); // R_X86_64_PC32
+                U64(rela, at + 16, (ulong)(field == 1 ? nameOffsets[i] : nsOffsets[i]));
+            }
+        }
+        add(new Sec(".rela__ksymtab", 4, rela, 0, (uint)ksymtab, 24));
     }
 
     /// <summary>The byte offset of the section header table's e_shoff field, for corruption tests.</summary>
