@@ -20,6 +20,7 @@ public static partial class CompatibilityEngine
     private sealed class PreparedModule
     {
         public required int[] ImportIds { get; init; }
+        public int[] ExportIds { get; private set; } = [];
         public required uint?[] ImportCrcs { get; init; }
         public required HashSet<int> ImportedNamespaces { get; init; }
         public required bool GplOk { get; init; }
@@ -60,8 +61,9 @@ public static partial class CompatibilityEngine
         /// The set modules this one needs, which do not depend on the kernel: the exporters in the set of its
         /// imports (GPL-only ones only when its license lets it see them), then its depends= entries in the set.
         /// </summary>
-        public void ResolveDependencies(int self, SetExports set, IReadOnlyList<ModuleImage> modules)
+        public void ResolveDependencies(int self, SetExports set, IReadOnlyList<ModuleImage> modules, SymbolTable symbols)
         {
+            ExportIds = [.. modules[self].Exports.Select(e => symbols.TryGetId(e.Symbol, out var id) ? id : -1)];
             var seen = new HashSet<int>();
             var result = new List<Dependency>();
             for (var i = 0; i < ImportIds.Length; i++)

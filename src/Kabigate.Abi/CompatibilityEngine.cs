@@ -27,7 +27,7 @@ public static partial class CompatibilityEngine
             prepared[m] = PreparedModule.Create(modules[m], symbols, namespaces);
         var set = SetExports.Create(modules, symbols, namespaces);
         for (var m = 0; m < modules.Count; m++)
-            prepared[m].ResolveDependencies(m, set, modules);
+            prepared[m].ResolveDependencies(m, set, modules, symbols);
         var tables = new KernelTable[kernels.Count];
         Parallel.For(0, kernels.Count, k => tables[k] = KernelTable.Create(kernels[k], symbols, set.ModuleNames));
         var kernelNamespaces = tables.Select(t => t.InternNamespaces(namespaces)).ToArray();
@@ -152,6 +152,14 @@ public static partial class CompatibilityEngine
                 (c.Kernel.Loader?.AllowMissingNamespaceImports == true ? warnings ??= [] : problems ??= []).Add(finding);
             }
         }
+        // complete_formation -> verify_exported_symbols: nothing the kernel image exports may be exported again.
+        for (var e = 0; e < module.ExportIds.Length; e++)
+        {
+            var exportId = module.ExportIds[e];
+            if (exportId >= 0 && kernelEntries[exportId].Exists && c.Table.Exporters[exportId] == "vmlinux")
+                (problems ??= []).Add(new Problem(ProblemKind.DuplicateExport, name, c.Image.Exports[e].Symbol, Exporter: "vmlinux", From: ExporterKind.KernelImage));
+        }
+
         if (unversioned > 0)
         {
             (forceLoad ? warnings ??= [] : problems ??= []).Add(new Problem(ProblemKind.NoModversions, name, firstUnversioned,

@@ -36,6 +36,9 @@ public static class LoaderMessages
     /// <summary>check_version: no entry for the symbol, the loader warns once and accepts.</summary>
     public static string NoSymbolVersion(string module, string symbol) => $"{module}: no symbol version for {symbol}";
 
+    /// <summary>verify_exported_symbols: the module exports what the kernel image already exports.</summary>
+    public static string DuplicateExport(string module, string symbol) => $"{module}: exports duplicate symbol {symbol} (owned by kernel)";
+
     /// <summary>A module of the set this one needs does not load.</summary>
     public static string DependencyFails(string module, string symbol, string dependency, string release) =>
         $"{module}: needs {symbol} from {dependency}, which does not load on {release}";

@@ -24,6 +24,9 @@ public enum ProblemKind : byte
     /// <summary>The module needs a module of the set that does not load itself.</summary>
     DependencyFails,
 
+    /// <summary>The module exports a symbol the kernel image already exports (verify_exported_symbols).</summary>
+    DuplicateExport,
+
     /// <summary>Warning: no modversions entry for an imported symbol; the loader warns and loads.</summary>
     NoSymbolVersion,
 
@@ -44,6 +47,7 @@ public static class ProblemKinds
         ProblemKind.VermagicMismatch => "vermagic-mismatch",
         ProblemKind.NoModversions => "no-modversions",
         ProblemKind.DependencyFails => "dependency-fails",
+        ProblemKind.DuplicateExport => "duplicate-export",
         ProblemKind.NoSymbolVersion => "no-symbol-version",
         _ => "vermagic-unchecked",
     };
@@ -79,6 +83,7 @@ public sealed record Problem(
         ProblemKind.UnknownSymbol => LoaderMessages.UnknownSymbol(Module, Symbol!),
         ProblemKind.CrcMismatch => LoaderMessages.DisagreesAboutVersion(Module, Symbol!),
         ProblemKind.NoSymbolVersion => LoaderMessages.NoSymbolVersion(Module, Symbol!),
+        ProblemKind.DuplicateExport => LoaderMessages.DuplicateExport(Module, Symbol!),
         _ => $"{Module}: {Kind.ToJsonName()} {Symbol}",
     };
 }

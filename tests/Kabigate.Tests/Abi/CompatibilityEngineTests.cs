@@ -177,6 +177,15 @@ public class CompatibilityEngineTests
     }
 
     [Fact]
+    public void DuplicateExport_OfAKernelImageSymbol_IsRefused()
+    {
+        var compat = Module("compat", [("_printk", 0x92997ed8)], exports: [new ModuleExport("misc_register", 0x1, ExportKind.Plain, null), new ModuleExport("compat_only", 0x2, ExportKind.Plain, null)]);
+        var problem = Assert.Single(One(compat, Kernel()).Problems);
+        Assert.Equal((ProblemKind.DuplicateExport, "misc_register"), (problem.Kind, problem.Symbol));
+        Assert.Equal("compat: exports duplicate symbol misc_register (owned by kernel)", problem.Message);
+    }
+
+    [Fact]
     public void EveryProblemIsListed_NotOnlyTheFirst()
     {
         var module = Module("many", [("misc_register", 0x1), ("gone", 0x2), ("crypto_cipher_setkey", 0x3)], vermagic: "6.1.0-47-amd64 SMP preempt_rt mod_unload modversions ");
