@@ -94,6 +94,12 @@ public static partial class CompatibilityEngine
                 Text: LoaderMessages.VersionMagic(name, module.Vermagic, c.Kernel.Vermagic)));
         }
 
+        if (c.Kernel.ExportKindsUnknownReason is string unknownKinds)
+        {
+            (warnings ??= []).Add(new Problem(ProblemKind.ExportKindsUnchecked, name, null,
+                Text: LoaderMessages.ExportKindsUnchecked(name, c.Kernel.Release, unknownKinds)));
+        }
+
         // check_modstruct_version: module_layout is checked like an import before any symbol is resolved.
         if (module.ModuleLayoutCrc is uint layoutCrc && c.Table.TryGetCrc(c.LayoutId, out var kernelLayoutCrc) && layoutCrc != kernelLayoutCrc)
             (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, ModuleLayout, kernelLayoutCrc, layoutCrc, "vmlinux", stablelist?.Contains(ModuleLayout), From: ExporterKind.KernelImage));

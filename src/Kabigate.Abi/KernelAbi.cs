@@ -15,9 +15,13 @@ public sealed class KernelAbi
     /// <param name="vermagic">The kernel's version magic, or null when the source does not tell it.</param>
     /// <param name="vermagicUnknownReason">Why <paramref name="vermagic"/> is null, shown to the user.</param>
     /// <param name="loader">The loader's configuration, or null when the source does not carry the kernel's .config.</param>
-    public KernelAbi(string release, IEnumerable<KernelExport> exports, string source, string? vermagic, string? vermagicUnknownReason = null, LoaderConfig? loader = null)
+    /// <param name="exportKindsUnknownReason">
+    /// Set when the source tells CRCs but not whether exports are GPL-only or namespaced (RPM provides): why.
+    /// </param>
+    public KernelAbi(string release, IEnumerable<KernelExport> exports, string source, string? vermagic, string? vermagicUnknownReason = null, LoaderConfig? loader = null, string? exportKindsUnknownReason = null)
     {
         Loader = loader;
+        ExportKindsUnknownReason = exportKindsUnknownReason;
         Release = release;
         Source = source;
         Vermagic = vermagic;
@@ -48,6 +52,12 @@ public sealed class KernelAbi
     /// defaults (no forced loads, namespace imports required) and says so.
     /// </summary>
     public LoaderConfig? Loader { get; }
+
+    /// <summary>
+    /// Why the GPL-only and namespace rules cannot be checked on this kernel (its source lists CRCs only), or null
+    /// when its exports' kinds and namespaces are known.
+    /// </summary>
+    public string? ExportKindsUnknownReason { get; }
 
     /// <summary>Every export, keyed by symbol.</summary>
     public IReadOnlyDictionary<string, KernelExport> Exports => _exports;

@@ -47,6 +47,10 @@ public static class LoaderMessages
     public static string DependsFails(string module, string dependency, string release) =>
         $"{module}: depends on {dependency}, which does not load on {release}";
 
+    /// <summary>The kernel source tells CRCs but not export kinds or namespaces.</summary>
+    public static string ExportKindsUnchecked(string module, string release, string reason) =>
+        $"{module}: GPL-only and namespace rules not checked: the exports of {release} carry no kinds or namespaces ({reason})";
+
     /// <summary>The kernel's vermagic is unknown.</summary>
     public static string VermagicUnchecked(string module, string release, string reason) =>
         $"{module}: version magic not checked: the vermagic of {release} is unknown ({reason})";

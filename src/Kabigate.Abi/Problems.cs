@@ -32,6 +32,9 @@ public enum ProblemKind : byte
 
     /// <summary>Warning: the kernel's version magic is unknown, so it was not compared.</summary>
     VermagicUnchecked,
+
+    /// <summary>Warning: the kernel source tells CRCs only, so GPL-only exports and namespaces were not checked.</summary>
+    ExportKindsUnchecked,
 }
 
 /// <summary>Names of <see cref="ProblemKind"/> as they appear in JSON and text.</summary>
@@ -49,7 +52,8 @@ public static class ProblemKinds
         ProblemKind.DependencyFails => "dependency-fails",
         ProblemKind.DuplicateExport => "duplicate-export",
         ProblemKind.NoSymbolVersion => "no-symbol-version",
-        _ => "vermagic-unchecked",
+        ProblemKind.VermagicUnchecked => "vermagic-unchecked",
+        _ => "export-kinds-unchecked",
     };
 }
 
