@@ -20,6 +20,16 @@ public sealed record IsoEntry(string Path, long Size, bool IsDirectory)
     /// files of 4 GiB and more). Each was checked to lie inside the image when it was opened.
     /// </summary>
     public ImmutableArray<IsoExtent> Extents { get; init; } = [];
+
+    /// <summary>Whether both entries have the same path, size, kind and extents (compared element by element).</summary>
+    /// <param name="other">The other entry.</param>
+    /// <returns>True when they are equal.</returns>
+    public bool Equals(IsoEntry? other) =>
+        other is not null && Path == other.Path && Size == other.Size && IsDirectory == other.IsDirectory
+        && Extents.AsSpan().SequenceEqual(other.Extents.AsSpan());
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Path, Size, IsDirectory, Extents.Length);
 }
 
 /// <summary>A contiguous run of bytes in an ISO 9660 image.</summary>

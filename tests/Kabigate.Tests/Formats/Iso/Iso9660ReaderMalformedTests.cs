@@ -166,8 +166,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
     public void UnsupportedBlockSize()
     {
         byte[] image = PlainImage(out _);
-        image[(16 * 2048) + 128] = 0; // 2048 = 0x0800 little-endian: make it 0x0800 -> 0x0000 + 512
-        image[(16 * 2048) + 129] = 2;
+        image[(16 * 2048) + 129] = 2; // little-endian 00 08 (2048) becomes 00 02 (512)
 
         var ex = Fails(image);
         Assert.Equal("unsupported logical block size 512 (only 2048 is supported)", ex.Reason);

@@ -161,6 +161,8 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         using var image = Iso9660Reader.Open(iso.Path);
 
         Assert.Equal(iso.Path, image.SourceName);
+        using var again = Open(iso);
+        Assert.Equal<IsoEntry>([.. again.Entries], [.. image.Entries]); // entries compare by value, extents included
         Assert.Equal("KABIGATE_TEST", image.VolumeIdentifier);
         Assert.Equal("read me\n", Encoding.ASCII.GetString(image.ReadFile(image.Find("README.TXT")!, 100)));
     }
