@@ -87,6 +87,66 @@ internal static partial class Messages
 
     internal const string ControlMalformedLine = "malformed control file line";
 
+    // ISO 9660 images. Paths are shown absolute ('/rpms/x86_64'), so that the root shows as '/'.
+    internal static string IsoNoDescriptor(long length) =>
+        $"not an ISO 9660 image: {length} bytes is too short for a volume descriptor at sector 16";
+
+    internal const string IsoNoPrimaryDescriptor = "not an ISO 9660 image: no primary volume descriptor ('CD001' type 1) from sector 16";
+
+    internal static string IsoBlockSize(int size) => $"unsupported logical block size {size} (only 2048 is supported)";
+
+    internal static string IsoShortRead(int wanted, int read) => $"image ended early: read {read} of {wanted} bytes (truncated?)";
+
+    internal static string IsoExtentBeyondEnd(string path, long offset, long length, long imageLength) =>
+        $"extent of '{path}' ({length} bytes at 0x{offset:x}) lies past the end of the image ({imageLength} bytes; truncated?)";
+
+    internal static string IsoMetadataBudget(long imageLength) =>
+        $"directory and Rock Ridge data read exceed the image's {imageLength} bytes (overlapping directories?)";
+
+    internal static string IsoDirectoryTooLarge(string path, long length, long limit) =>
+        $"directory '{path}' is {length} bytes, more than the limit of {limit}";
+
+    internal static string IsoBadRecordLength(string directory, int length) =>
+        $"directory '{directory}' has a record of {length} bytes, shorter than its fixed part or running past the directory's end";
+
+    internal static string IsoIdentifierBeyondRecord(string directory, int identifierLength, int recordLength) =>
+        $"directory '{directory}' has a {identifierLength}-byte file identifier in a record of {recordLength} bytes";
+
+    internal static string IsoMultiExtentBroken(string path) =>
+        $"multi-extent file '/{path}' is not continued by a record of the same name";
+
+    internal static string IsoInterleaved(string path) => $"interleaved file '{path}' is not supported";
+
+    internal static string IsoInvalidName(string directory, string name) => $"directory '{directory}' has an invalid file name '{name}'";
+
+    internal static string IsoJolietOddName(string directory, int length) =>
+        $"directory '{directory}' has a Joliet file identifier of odd length {length}";
+
+    internal static string IsoPathTooLong(string directory, int limit) => $"a path in '{directory}' is longer than {limit} characters";
+
+    internal static string IsoTooDeep(string path, int limit) => $"directory '/{path}' is nested more than {limit} levels deep";
+
+    internal static string IsoTooManyEntries(int limit) => $"image has more than {limit} files and directories";
+
+    internal static string IsoDirectoryCycle(string path, string other) =>
+        $"directory '/{path}' has the same extent as '/{other}' (a directory cycle?)";
+
+    internal static string IsoBadRelocation(string path) =>
+        $"Rock Ridge child link of '{path}' does not point at a directory's '.' record";
+
+    internal static string IsoSuspEntryBeyondArea(string path, string signature) =>
+        $"system use entry '{signature}' of '{path}' runs past the end of its area";
+
+    internal static string IsoTooManyContinuations(string path, int limit) =>
+        $"system use area of '{path}' has more than {limit} continuation areas (a 'CE' loop?)";
+
+    internal static string IsoContinuationTooLarge(string path, long length, int limit) =>
+        $"continuation area of '{path}' is {length} bytes, more than the limit of {limit}";
+
+    internal static string IsoFileTooLarge(string path, long size, long limit) => $"file '{path}' is {size} bytes, more than the limit of {limit}";
+
+    internal static string IsoFileTruncated(string path) => $"file '{path}' is truncated";
+
     private static string Describe(CompressionKind kind) =>
         kind == CompressionKind.None ? "uncompressed" : kind.ToString().ToLowerInvariant();
 }
