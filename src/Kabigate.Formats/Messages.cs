@@ -28,6 +28,77 @@ internal static partial class Messages
 
     internal static string NoProgress(string format) => $"{format}: decoder made no progress";
 
+    // Kernel images: bzImage, vmlinux.
+    internal const string NotAKernelImage = "not a kernel image: neither an x86 bzImage nor a vmlinux ELF, plain or compressed";
+
+    internal const string Arm64RawImage =
+        "an arm64 'Image' is raw binary without section headers, so its exports cannot be located; read the vmlinux ELF or the kernel's Module.symvers";
+
+    internal static string BzImageTruncatedHeader(int length, int needed) =>
+        $"truncated bzImage setup header ({length} bytes, need {needed})";
+
+    internal static string BzImageOldProtocol(ushort version) =>
+        $"boot protocol {version >> 8}.{version & 0xff:D2} has no payload fields (they appeared in 2.08)";
+
+    internal static string BzImagePayloadOutside(long offset, uint length, int fileLength) =>
+        $"bzImage payload ({length} bytes at 0x{offset:x}) lies outside the file ({fileLength} bytes)";
+
+    internal static string BzImagePayloadTooShort(uint length) =>
+        $"bzImage payload of {length} bytes cannot hold its 4-byte size trailer";
+
+    internal static string KernelPayloadUnsupported(string format) =>
+        $"{format} compressed kernel payload is not supported (gzip, xz, zstd and lz4 are)";
+
+    internal static string KernelPayloadUnknown(string magic) => $"bzImage payload has no known compression magic ('{magic}')";
+
+    internal static string KernelPayloadTooLarge(uint declared, long limit) =>
+        $"bzImage payload declares {declared} uncompressed bytes, more than the limit of {limit}";
+
+    internal static string KernelPayloadSizeMismatch(string actual, uint declared) =>
+        $"bzImage payload decompressed to {actual} bytes, but its size trailer says {declared}";
+
+    internal static string KernelPayloadUndecodable(string format, string reason) =>
+        $"cannot decompress the {format} bzImage payload: {reason}";
+
+    internal static string KernelPayloadNotElf(string magic) => $"the bzImage payload is not a vmlinux ELF (magic '{magic}')";
+
+    internal static string CompressedKernelNotElf(string format) => $"{format} data that is not a vmlinux ELF inside";
+
+    internal static string UnsupportedElfClass(byte value) => $"unsupported ELF class {value}";
+
+    internal static string UnsupportedElfData(byte value) => $"unsupported ELF data encoding {value}";
+
+    internal static string TruncatedElfHeader(int length, int needed) => $"truncated ELF header ({length} bytes, need {needed})";
+
+    internal const string VmlinuxIsRelocatable = "a relocatable ELF object (a kernel module?), not a linked kernel image";
+
+    internal static string VmlinuxType(ushort type) => $"ELF type {type} is not a linked kernel image (ET_EXEC or ET_DYN)";
+
+    internal const string VmlinuxNoSectionHeaders =
+        "vmlinux has no section headers (e_shoff is 0), so its exports cannot be located";
+
+    internal const string VmlinuxNoKsymtab =
+        "no '__ksymtab' section: not a kernel image, or one whose section headers were stripped";
+
+    internal const string VmlinuxNoKsymtabStrings = "'__ksymtab' without '__ksymtab_strings': the export names are missing";
+
+    internal static string KsymtabSize(string section, ulong size, int entrySize) =>
+        $"section '{section}' size {size} is not a multiple of the {entrySize}-byte struct kernel_symbol";
+
+    internal static string KcrctabSize(string crcSection, ulong size, string section, int count) =>
+        $"section '{crcSection}' holds {size} bytes, not one CRC for each of the {count} entries of '{section}'";
+
+    internal static string KflagstabSize(ulong size, int count) =>
+        $"section '__kflagstab' holds {size} bytes, not one flag byte for each of the {count} entries of '__ksymtab'";
+
+    internal static string ExportStringOutside(string field, string section, int index, ulong address) =>
+        $"{field} of entry {index} of '{section}' points to 0x{address:x}, outside every section";
+
+    internal static string ExportStringUnterminated(string field, string section, int index, string target) =>
+        $"{field} of entry {index} of '{section}' runs off the end of section '{target}' (not NUL-terminated)";
+
+    internal static string ExportNameEmpty(string section, int index) => $"name of entry {index} of '{section}' is empty";
+
     // Module.symvers.
     internal static string InvalidSymbolVersion(string crc) => $"Invalid symbol version '{crc}'";
 

@@ -2,11 +2,12 @@ namespace Kabigate.Formats;
 
 /// <summary>
 /// Recognises and decompresses the formats kernels and packages are shipped in: gzip (<c>symvers.gz</c>,
-/// <c>data.tar.gz</c>), xz (<c>.ko.xz</c>, <c>data.tar.xz</c>) and zstd (<c>.ko.zst</c>, <c>data.tar.zst</c>).
+/// <c>data.tar.gz</c>), xz (<c>.ko.xz</c>, <c>data.tar.xz</c>), zstd (<c>.ko.zst</c>, <c>data.tar.zst</c>) and the lz4
+/// legacy frame (an x86 <c>bzImage</c> payload built with <c>CONFIG_KERNEL_LZ4</c>).
 /// </summary>
 /// <remarks>
-/// All three decoders are the system's native libraries reached through P/Invoke (<c>libz.so.1</c>,
-/// <c>liblzma.so.5</c>, <c>libzstd.so.1</c>), loaded on first use. gzip does not use
+/// All four decoders are the system's native libraries reached through P/Invoke (<c>libz.so.1</c>,
+/// <c>liblzma.so.5</c>, <c>libzstd.so.1</c>, <c>liblz4.so.1</c>), loaded on first use. gzip does not use
 /// <see cref="System.IO.Compression.GZipStream"/> because that stream ends silently at a truncated input, even one cut
 /// inside the deflate data or missing its CRC trailer, and a truncated <c>symvers.gz</c> must be an error rather than
 /// a shorter symbol list. Every decoder reports truncation, corruption and trailing garbage as a
@@ -21,6 +22,8 @@ public static class Compression
     private static ReadOnlySpan<byte> ZstdMagic => [0x28, 0xb5, 0x2f, 0xfd];
 
     private static ReadOnlySpan<byte> Bzip2Magic => "BZh"u8;
+
+    private static ReadOnlySpan<byte> Lz4LegacyMagic => Lz4LegacyLayout.MagicBytes;
 
     /// <summary>The number of leading bytes <see cref="Sniff"/> needs to recognise every format.</summary>
     public const int SniffLength = 6;
@@ -38,12 +41,14 @@ public static class Compression
             return CompressionKind.Zstd;
         if (head.StartsWith(Bzip2Magic))
             return CompressionKind.Bzip2;
+        if (head.StartsWith(Lz4LegacyMagic))
+            return CompressionKind.Lz4Legacy;
         return CompressionKind.None;
     }
 
     /// <summary>
     /// Wraps a compressed stream in a read-only, forward-only stream of its decompressed bytes. Concatenated gzip
-    /// members, xz streams and zstd frames are decoded one after another.
+    /// members, xz streams, zstd frames and lz4 legacy frames are decoded one after another.
     /// </summary>
     /// <param name="compressed">The compressed data, read forward only. Disposing the result disposes it.</param>
     /// <param name="kind">The format; <see cref="CompressionKind.None"/> passes the bytes through (still capped).</param>
@@ -65,6 +70,7 @@ public static class Compression
             CompressionKind.Gzip => new ZlibDecoder(sourceName),
             CompressionKind.Xz => new XzDecoder(sourceName),
             CompressionKind.Zstd => new ZstdDecoder(sourceName),
+            CompressionKind.Lz4Legacy => new Lz4Decoder(sourceName),
             CompressionKind.Bzip2 => throw new ModuleFormatException(sourceName, Messages.Bzip2Unsupported),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };

@@ -17,4 +17,10 @@ public enum CompressionKind
 
     /// <summary>bzip2, magic <c>BZh</c>. Recognised but not decoded.</summary>
     Bzip2,
+
+    /// <summary>
+    /// The lz4 legacy frame (<c>lz4 -l</c>, the kernel's <c>CONFIG_KERNEL_LZ4</c>), magic <c>02 21 4C 18</c>. Decoded with
+    /// the system liblz4 (<c>liblz4.so.1</c>).
+    /// </summary>
+    Lz4Legacy,
 }

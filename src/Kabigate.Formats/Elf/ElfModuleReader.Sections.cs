@@ -3,7 +3,8 @@ using System.Text;
 namespace Kabigate.Formats.Elf;
 
 /// <summary>One section header, validated to lie inside the file.</summary>
-internal readonly record struct Section(int Index, string Name, uint Type, ulong Offset, ulong Size, uint Link, uint Info, ulong EntrySize);
+/// <remarks><see cref="Address"/> and <see cref="Flags"/> matter in linked images (vmlinux), where references are virtual addresses.</remarks>
+internal readonly record struct Section(int Index, string Name, uint Type, ulong Offset, ulong Size, uint Link, uint Info, ulong EntrySize, ulong Address, ulong Flags);
 
 /// <summary>The validated section headers, by index and by name (first of a name wins).</summary>
 internal sealed class SectionTable
@@ -39,7 +40,7 @@ public static partial class ElfModuleReader
 {
     private const int MaxSections = 1 << 20;
 
-    private static SectionTable ReadSections(ElfCursor elf, string source)
+    internal static SectionTable ReadSections(ElfCursor elf, string source)
     {
         var headerSize = ElfLayout.HeaderSize(elf.Is64);
         if (elf.Length < headerSize)
@@ -87,17 +88,19 @@ public static partial class ElfModuleReader
         var a = (ulong)ElfLayout.Addr(elf.Is64);
         var at = shoff + ((ulong)index * (ulong)ElfLayout.SectionHeaderSize(elf.Is64));
         var type = elf.U32(at + 4, "section header");
+        var flags = elf.Word(at + 8, "section header");
+        var address = elf.Word(at + 8 + a, "section header");
         var offsetField = at + 8 + a + a; // after sh_name, sh_type, sh_flags, sh_addr
         var offset = elf.Word(offsetField, "section header");
         var size = elf.Word(offsetField + a, "section header");
         var link = elf.U32(offsetField + a + a, "section header");
         var info = elf.U32(offsetField + a + a + 4, "section header");
         var entsize = elf.Word(offsetField + a + a + 4 + 4 + a, "section header");
-        return new Section(index, name, type, offset, size, link, info, entsize);
+        return new Section(index, name, type, offset, size, link, info, entsize, address, flags);
     }
 
     /// <summary>A NUL-terminated string inside a table; running off its end is malformed.</summary>
-    private static string CString(ReadOnlySpan<byte> table, ulong offset, string source, string what, ulong tableFileOffset)
+    internal static string CString(ReadOnlySpan<byte> table, ulong offset, string source, string what, ulong tableFileOffset)
     {
         if (offset >= (ulong)table.Length)
             throw new ModuleFormatException(source, $"string offset {offset} lies outside the {what} ({table.Length} bytes)", (long)tableFileOffset);

@@ -37,6 +37,7 @@ public class CompressionTests
     [InlineData(new byte[] { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00 }, CompressionKind.Xz)]
     [InlineData(new byte[] { 0x28, 0xb5, 0x2f, 0xfd, 0x24 }, CompressionKind.Zstd)]
     [InlineData(new byte[] { (byte)'B', (byte)'Z', (byte)'h', (byte)'9' }, CompressionKind.Bzip2)]
+    [InlineData(new byte[] { 0x02, 0x21, 0x4c, 0x18, 0x10 }, CompressionKind.Lz4Legacy)]
     [InlineData(new byte[] { 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x01 }, CompressionKind.None)]
     [InlineData(new byte[] { 0x1f }, CompressionKind.None)]
     [InlineData(new byte[] { (byte)'0', (byte)'x' }, CompressionKind.None)]
