@@ -67,4 +67,60 @@ internal static partial class Messages
 
     internal static string RpmDirIndexOutOfRange(int file, int index, int count) =>
         $"file {file} has directory index {index}, outside the {count} directory names";
+
+    // RPM payload.
+    internal static string RpmPayloadFormat(string format) => format == "drpm"
+        ? "delta RPM payloads ('drpm') are not supported"
+        : $"unsupported payload format '{format}'";
+
+    internal static string RpmPayloadCompressor(string compressor) => $"unsupported payload compressor '{compressor}'";
+
+    internal static string RpmPayloadMagic(string? compressor, CompressionKind expected, CompressionKind found) => compressor is null
+        ? $"payload has no compressor tag, so should be gzip or uncompressed, but its magic says {Describe(found)}"
+        : $"payload should be {Describe(expected)} (compressor '{compressor}') but its magic says {Describe(found)}";
+
+    internal static string RpmPayloadTooShort(int length) => $"payload is truncated: {length} bytes, too short for its compressor's magic";
+
+    // cpio.
+    internal const string CpioStripped = "cpio entry uses rpm's large-file format ('07070X'), which is not supported";
+
+    internal static string CpioNoTrailer(string? previous) => previous is null
+        ? "empty cpio archive: no 'TRAILER!!!' entry (truncated?)"
+        : $"cpio archive ends after entry '{previous}' without a 'TRAILER!!!' entry (truncated?)";
+
+    internal static string CpioTruncatedHeader(string? previous) => previous is null
+        ? "truncated cpio header at the start of the archive"
+        : $"truncated cpio header after entry '{previous}'";
+
+    internal static string CpioBadMagic(string magic, string? previous) => previous is null
+        ? $"bad cpio magic '{magic}' at the start of the archive (expected '070701' or '070702')"
+        : $"bad cpio magic '{magic}' after entry '{previous}' (expected '070701' or '070702')";
+
+    internal static string CpioBadField(string field, string text, string? previous) => previous is null
+        ? $"cpio header field {field} '{text}' is not 8 hex digits, at the start of the archive"
+        : $"cpio header field {field} '{text}' is not 8 hex digits, after entry '{previous}'";
+
+    internal static string CpioBadNameSize(uint size, int max, string? previous) => previous is null
+        ? $"cpio name size {size} is outside 2..{max}, at the start of the archive"
+        : $"cpio name size {size} is outside 2..{max}, after entry '{previous}'";
+
+    internal static string CpioBadName(string? previous) => previous is null
+        ? "cpio entry name is not a NUL-terminated string, at the start of the archive"
+        : $"cpio entry name is not a NUL-terminated string, after entry '{previous}'";
+
+    internal static string CpioEntryTooLarge(string name, long size, long limit) =>
+        $"cpio entry '{name}' is {size} bytes, more than the limit of {limit}";
+
+    internal static string CpioEntryTruncated(string name) => $"cpio entry '{name}' is truncated";
+
+    internal static string CpioEntryUnreadable(string name, string reason) => $"cpio entry '{name}': {reason}";
+
+    internal static string CpioHeaderUnreadable(string? previous, string reason) => previous is null
+        ? $"cpio header at the start of the archive: {reason}"
+        : $"cpio header after entry '{previous}': {reason}";
+
+    internal static string CpioAfterTrailer(string reason) => $"after the cpio trailer: {reason}";
+
+    internal static string CpioChecksum(string name, uint expected, uint actual) =>
+        $"cpio entry '{name}' has checksum 0x{actual:x8}, but its header says 0x{expected:x8}";
 }

@@ -19,7 +19,8 @@ public sealed record RpmHeaders(RpmLead Lead, RpmHeader Signature, RpmHeader Hea
 
 /// <summary>
 /// Reads RPM packages (format v3/v4, as rpm 4.x writes them) from a forward-only stream, never unpacking to disk:
-/// the lead, the signature header and the main header.
+/// the lead, the signature header, the main header and, on request, the cpio payload (see
+/// <see cref="ReadPayloadEntries(Stream, string, Func{string, bool}, long, RpmPayloadSummary?)"/>).
 /// </summary>
 /// <remarks>
 /// Headers are checked as rpm's <c>hdrblobRead</c> checks them: the lead's magic, version and signature type; each
