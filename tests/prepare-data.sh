@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the real data the tests use, into DATA (a cache folder, never committed):
-#  - installs kmod, kbuild prerequisites and the headers of two Debian 6.1 kernels (the oldest and newest
+#  - installs kmod, kbuild prerequisites, rpm (rpmbuild, rpm2cpio, cpio: the RPM reader tests build
+#    and unpack real packages) and the headers of two Debian 6.1 kernels (the oldest and newest
 #    of the ABIs apt offers among the ones the tests name: 47 50 53 54 55 56);
 #  - downloads the other headers packages, the cloud and rt flavours of the oldest, and its image package;
 #  - builds the test kmods under tests/kmods against both kernels with the real kbuild;
@@ -24,7 +25,7 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit
   echo "prepare-data: apt-get update" >&2
   as_root apt-get update -q >&2
 fi
-apt_install kmod xz-utils zstd gzip make gcc xorriso
+apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrepo-c
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \
