@@ -35,4 +35,48 @@ internal static partial class Messages
 
     internal static string TooManyDependencies(string? package, string list, int limit) =>
         $"package '{package}': <rpm:{list}> has more than {limit} entries";
+
+    // Checksums.
+    internal static string UnsupportedChecksumType(string what, string type) => $"unsupported checksum type '{type}' for {what}";
+
+    internal static string InvalidChecksumValue(string what, string type, string value) => $"invalid {type} checksum '{value}' for {what}";
+
+    internal static string ChecksumMismatch(string what, string type, string expected, string actual) =>
+        $"checksum mismatch for {what}: expected {type} {expected}, got {actual}";
+
+    // HTTP.
+    internal static string HttpUnreachable(string detail) => $"cannot download: {detail}";
+
+    internal static string HttpStatus(int code, string? reason) =>
+        string.IsNullOrEmpty(reason) ? $"cannot download: HTTP {code}" : $"cannot download: HTTP {code} {reason}";
+
+    internal static string HttpTimeout(string seconds) => $"cannot download: no response within {seconds} s (timed out)";
+
+    internal static string HttpStalled(string seconds, long received) =>
+        $"download stalled: no data for {seconds} s after {received} bytes (timed out)";
+
+    internal static string HttpBodyFailed(string detail, long received) => $"download failed after {received} bytes: {detail}";
+
+    internal static string DownloadTooLarge(long limit) => $"download exceeds the limit of {limit} bytes";
+
+    // Repositories.
+    internal const string InvalidRepositoryUrl = "not a valid http(s) repository URL";
+
+    internal const string NoSuchRepositoryDirectory = "no such directory (a repository is a directory or an http(s):// URL)";
+
+    internal const string NoRepomd = "no repodata/repomd.xml: not an RPM repository";
+
+    internal const string NoPrimary = "repomd.xml names no primary metadata (<data type='primary'>)";
+
+    internal static string NoChecksum(string href) => $"repomd.xml gives no checksum for {href}";
+
+    internal static string MissingMetadataFile(string href) => $"{href}, named by repomd.xml, does not exist";
+
+    internal static string MissingPackageFile(string href) => $"package file {href}, named by primary.xml, does not exist";
+
+    internal static string InvalidLocation(string href) => $"invalid location '{href}'";
+
+    internal static string FileTooLarge(long length, long limit) => $"file is {length} bytes, more than the limit of {limit}";
+
+    internal static string PackageWithoutChecksum(string nevra) => $"primary.xml gives no checksum for package '{nevra}'";
 }
