@@ -86,7 +86,7 @@ internal sealed class PrimaryParser
         catch (XmlException e)
         {
             _finished = true;
-            throw RepodataXml.Malformed(e, _source);
+            throw RepodataXml.Malformed(e, _source, _reader);
         }
     }
 

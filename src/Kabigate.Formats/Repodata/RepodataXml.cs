@@ -35,20 +35,23 @@ internal static class RepodataXml
 
     /// <summary>The reader's current 1-based line, or null when it keeps none.</summary>
     public static int? Line(XmlReader reader) =>
-        reader is IXmlLineInfo info && info.HasLineInfo() ? info.LineNumber : null;
+        reader is IXmlLineInfo info && info.HasLineInfo() && info.LineNumber > 0 ? info.LineNumber : null;
 
     /// <summary>A format error at the reader's current line.</summary>
     public static ModuleFormatException Error(XmlReader reader, string sourceName, string message) =>
         new(sourceName, message, line: Line(reader));
 
-    /// <summary>Turns an <see cref="XmlException"/> into a format error at its line, without .NET's position suffix.</summary>
-    public static ModuleFormatException Malformed(XmlException e, string sourceName)
+    /// <summary>
+    /// Turns an <see cref="XmlException"/> into a format error at its line, without .NET's position suffix; where the
+    /// exception has no line, the reader's (a refused DTD has neither).
+    /// </summary>
+    public static ModuleFormatException Malformed(XmlException e, string sourceName, XmlReader reader)
     {
         string detail = e.Message;
         string suffix = string.Create(CultureInfo.InvariantCulture, $" Line {e.LineNumber}, position {e.LinePosition}.");
         if (detail.EndsWith(suffix, StringComparison.Ordinal))
             detail = detail[..^suffix.Length];
-        return new ModuleFormatException(sourceName, Messages.MalformedXml(detail), line: e.LineNumber > 0 ? e.LineNumber : null, inner: e);
+        return new ModuleFormatException(sourceName, Messages.MalformedXml(detail), line: e.LineNumber > 0 ? e.LineNumber : Line(reader), inner: e);
     }
 
     /// <summary>Parses a non-negative decimal integer attribute or element text.</summary>

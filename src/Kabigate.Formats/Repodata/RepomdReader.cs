@@ -49,7 +49,7 @@ public static class RepomdReader
         }
         catch (XmlException e)
         {
-            throw RepodataXml.Malformed(e, sourceName);
+            throw RepodataXml.Malformed(e, sourceName, reader);
         }
     }
 
