@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Kabigate.Formats.Repodata;
+
+/// <summary>
+/// HTTP for repositories: GET with a timeout on connecting, on the response headers and on every read of the body
+/// (a stall, not the whole transfer, so a large file on a slow link still arrives), a cap on the body, and every failure
+/// turned into a one-line <see cref="ModuleFormatException"/> naming the URL.
+/// </summary>
+/// <remarks>
+/// The public API is synchronous like the rest of the library; the transfer runs asynchronously underneath (that is
+/// what makes per-read timeouts possible) with <c>ConfigureAwait(false)</c> throughout, so blocking on it cannot
+/// deadlock. Content-Encoding is never decoded: checksums are of the bytes as stored.
+/// </remarks>
+internal sealed class RepoHttp : IDisposable
+{
+    private const int BufferSize = 128 * 1024;
+
+    private readonly HttpClient _client;
+    private readonly TimeSpan _timeout;
+
+    public RepoHttp(TimeSpan timeout)
+    {
+        _timeout = timeout;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = timeout,
+            AutomaticDecompression = DecompressionMethods.None,
+            AllowAutoRedirect = true,
+            MaxAutomaticRedirections = 10,
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _client.DefaultRequestHeaders.UserAgent.ParseAdd("kabigate");
+    }
+
+    /// <summary>Fetches a small resource into memory.</summary>
+    /// <exception cref="ModuleFormatException">The host cannot be reached, answers with an error, times out, or sends more than <paramref name="maxBytes"/>.</exception>
+    public byte[] GetBytes(Uri uri, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        CopyAsync(uri, buffer, hash: null, maxBytes, cancellationToken).GetAwaiter().GetResult();
+        return buffer.ToArray();
+    }
+
+    /// <summary>Downloads into <paramref name="destination"/>, hashing the bytes on the way.</summary>
+    /// <returns>The checksum in lower-case hexadecimal.</returns>
+    /// <exception cref="ModuleFormatException">The host cannot be reached, answers with an error, times out, or sends more than <paramref name="maxBytes"/>.</exception>
+    /// <exception cref="IOException">The destination cannot be written.</exception>
+    public string Download(Uri uri, Stream destination, HashAlgorithmName algorithm, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(algorithm);
+        CopyAsync(uri, destination, hash, maxBytes, cancellationToken).GetAwaiter().GetResult();
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private async Task CopyAsync(Uri uri, Stream destination, IncrementalHash? hash, long maxBytes, CancellationToken cancellationToken)
+    {
+        string source = uri.ToString();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        using var response = await SendAsync(uri, source, timeout.Token, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new ModuleFormatException(source, Messages.HttpStatus((int)response.StatusCode, response.ReasonPhrase));
+        if (response.Content.Headers.ContentLength is long declared && declared > maxBytes)
+            throw new ModuleFormatException(source, Messages.DownloadTooLarge(maxBytes));
+
+        var buffer = new byte[BufferSize];
+        long total = 0;
+        using var body = await BodyAsync(response, source, timeout.Token, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            // Each read gets the whole timeout again: a stall fails, a slow but steady transfer does not.
+            timeout.CancelAfter(_timeout);
+            int read = await ReadAsync(body, buffer, source, total, timeout.Token, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+                break;
+            total += read;
+            if (total > maxBytes)
+                throw new ModuleFormatException(source, Messages.DownloadTooLarge(maxBytes));
+            hash?.AppendData(buffer, 0, read);
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Stream> BodyAsync(HttpResponseMessage response, string source, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStreamAsync(timeoutToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ModuleFormatException(source, Messages.HttpStalled(Seconds(_timeout), 0));
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new ModuleFormatException(source, Messages.HttpBodyFailed(Describe(e), 0), inner: e);
+        }
+    }
+
+    /// <summary>One read of the body; only faults of the connection are translated, never of the destination.</summary>
+    private async Task<int> ReadAsync(Stream body, byte[] buffer, string source, long total, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, timeoutToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ModuleFormatException(source, Messages.HttpStalled(Seconds(_timeout), total));
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new ModuleFormatException(source, Messages.HttpBodyFailed(Describe(e), total), inner: e);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, string source, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        try
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ModuleFormatException(source, Messages.HttpTimeout(Seconds(_timeout)));
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ModuleFormatException(source, Messages.HttpUnreachable(Describe(e)), inner: e);
+        }
+    }
+
+    /// <summary>One line for a network failure: the socket's own words where there are some (“Connection refused”).</summary>
+    private static string Describe(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+                return socket.Message;
+        }
+
+        // HttpClient's outer message is generic ("An error occurred while sending the request."); the inner one says what.
+        var detail = e.InnerException?.Message ?? e.Message;
+        return detail.ReplaceLineEndings(" ");
+    }
+
+    private static string Seconds(TimeSpan timeout) => timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+}
