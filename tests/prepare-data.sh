@@ -3,7 +3,7 @@
 #  - installs kmod, kbuild prerequisites, rpm (rpmbuild, rpm2cpio, cpio: the RPM reader tests build
 #    and unpack real packages) and the headers of two Debian 6.1 kernels (the oldest and newest
 #    of the ABIs apt offers among the ones the tests name: 47 50 53 54 55 56);
-#  - downloads the other headers packages, the cloud and rt flavours of the oldest, and its image package;
+#  - downloads the other headers packages, the cloud and rt flavours of the oldest, and the image packages;
 #  - builds the test kmods under tests/kmods against both kernels with the real kbuild;
 #  - writes DATA/manifest.env (what was chosen) and DATA/provenance.txt (where each file came from).
 set -euo pipefail
@@ -66,7 +66,10 @@ for flavour in cloud-amd64 rt-amd64; do
     releases+=("6.1.0-$old-$flavour")
   fi
 done
-download "linux-image-$old_release"
+# Image packages carry no symvers: kabigate recovers their ABI from vmlinuz and the modules (one per amd64 ABI).
+for n in "${chosen[@]}"; do
+  download "linux-image-6.1.0-$n-amd64"
+done
 
 # The kmods are rebuilt when their sources change.
 sources_hash=$(cd "$here/kmods" && find . -type f \( -name '*.c' -o -name Kbuild -o -name build.sh \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
@@ -95,3 +98,42 @@ MANIFEST
   done
 } >"$data/provenance.txt"
 echo "prepare-data: kernels ${releases[*]}; kmods built against $old_release and $new_release" >&2
+
+# Packages, a repository and a driver update disk built from the real ABIs and the test kmods (issue: packages as
+# sources). Rebuilt when the kmods or the scripts change.
+apt_install rpm createrepo-c xorriso cpio rpm2cpio
+pkg_hash=$(cat "$here/rpms/"*.sh "$data/kmods/$old_release/.sources" | sha256sum | cut -c1-16)
+pkgs="$data/packages"
+if [ "$(cat "$pkgs/.sources" 2>/dev/null)" != "$pkg_hash" ]; then
+  echo "prepare-data: building kernel and kmod RPMs, a repository and a driver update disk" >&2
+  rm -rf "$pkgs" && mkdir -p "$pkgs/repo" "$pkgs/extra" "$pkgs/dud/rpms/x86_64"
+  headers_dir() { # release -> a directory holding its Module.symvers and .config
+    local d="$data/scratch/headers-$1"
+    if [ ! -f "$d/Module.symvers" ]; then
+      mkdir -p "$d"
+      dpkg-deb --fsys-tarfile "$data"/debs/linux-headers-"$1"_*.deb | tar -x -C "$d" --strip-components=4 --wildcards '*/Module.symvers' '*/.config'
+    fi
+    echo "$d"
+  }
+  payloads=(w2.xzdio w3.zstdio w6.gzdio)
+  i=0
+  for release in "${releases[@]}"; do
+    case "$release" in *-cloud-*|*-rt-*) continue ;; esac
+    "$here/rpms/make-kernel-rpm.sh" "$release" "$(headers_dir "$release")/Module.symvers" "$pkgs/repo" kernel-core "${payloads[$((i % 3))]}" rhel
+    i=$((i + 1))
+  done
+  "$here/rpms/make-kernel-rpm.sh" "$old_release" "$(headers_dir "$old_release")/Module.symvers" "$pkgs/extra" kernel-default w2.xzdio suse
+  old_kmods=("$data/kmods/$old_release"/kg_{stable,crcchange,provider,consumer}.ko)
+  "$here/rpms/make-kmod-rpm.sh" kabigate-test "$old_release" "$(headers_dir "$old_release")/Module.symvers" "$pkgs/repo" w2.xzdio rhel "${old_kmods[@]}"
+  "$here/rpms/make-kmod-rpm.sh" kabigate-test-new "$new_release" "$(headers_dir "$new_release")/Module.symvers" "$pkgs/repo" w3.zstdio rhel "$data/kmods/$new_release"/kg_{stable,crcchange}.ko
+  "$here/rpms/make-kmod-rpm.sh" kabigate-suse "$old_release" "$(headers_dir "$old_release")/Module.symvers" "$pkgs/extra" w6.gzdio suse "${old_kmods[@]}"
+  "$here/rpms/make-kmod-rpm.sh" kabigate-bare "$old_release" "$(headers_dir "$old_release")/Module.symvers" "$pkgs/extra" w2.xzdio none "$data/kmods/$old_release/kg_stable.ko"
+  EXTRA_REQUIRES="Requires: kernel(misc_register) = 0xdeadbeef" \
+    "$here/rpms/make-kmod-rpm.sh" kabigate-liar "$old_release" "$(headers_dir "$old_release")/Module.symvers" "$pkgs/extra" w2.xzdio rhel "$data/kmods/$old_release/kg_stable.ko"
+  createrepo_c -q "$pkgs/repo" >&2
+  cp "$pkgs/repo"/kmod-kabigate-test-1.0-*.rpm "$pkgs/dud/rpms/x86_64/"
+  printf 'kabigate test driver update disk\n' >"$pkgs/dud/rhdd3"
+  xorriso -as mkisofs -quiet -R -J -V KABIGATE_DUD -o "$pkgs/dud.iso" "$pkgs/dud" >&2
+  echo "$pkg_hash" >"$pkgs/.sources"
+  echo "packages: RPMs by tests/rpms/*.sh with rpmbuild $(rpmbuild --version | awk '{print $3}'), repository by createrepo_c, dud.iso by xorriso" >>"$data/provenance.txt"
+fi

@@ -5,7 +5,7 @@ using Kabigate.Formats.Sources;
 namespace Kabigate.Cli;
 
 /// <summary>Everything a verb read, and the inputs that failed (reported, then exit 2).</summary>
-internal sealed record LoadedInputs(IReadOnlyList<KernelAbi> Kernels, IReadOnlyList<ModuleImage> Modules, Stablelist? Stablelist, IReadOnlyList<SourceError> Errors);
+internal sealed record LoadedInputs(IReadOnlyList<KernelAbi> Kernels, IReadOnlyList<ModuleImage> Modules, Stablelist? Stablelist, IReadOnlyList<SourceError> Errors, IReadOnlyList<SourceError> Warnings);
 
 /// <summary>Reads the kernels, modules and stablelist a verb names, in parallel, collecting failures.</summary>
 internal static class Inputs
@@ -14,7 +14,7 @@ internal static class Inputs
     {
         var errors = new List<SourceError>();
         var log = (string line) => { lock (stderr) stderr.WriteLine($"kabigate: {line}"); };
-        var kernels = new KernelAbi?[kernelSources.Count];
+        var kernels = new IReadOnlyList<KernelAbi>?[kernelSources.Count];
         var kernelErrors = new SourceError?[kernelSources.Count];
         ModuleSet? modules = null;
         Stablelist? stablelist = null;
@@ -24,7 +24,7 @@ internal static class Inputs
             {
                 try
                 {
-                    kernels[i] = KernelSourceReader.Read(kernelSources[i], new KernelSourceOptions(release, log));
+                    kernels[i] = KernelSourceReader.ReadAll(kernelSources[i], new KernelSourceOptions(release, log));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -48,12 +48,14 @@ internal static class Inputs
             });
         errors.InsertRange(0, kernelErrors.OfType<SourceError>());
         errors.AddRange(modules!.Errors);
-        return new LoadedInputs(kernels.OfType<KernelAbi>().ToList(), modules.Modules, stablelist, errors);
+        return new LoadedInputs(kernels.OfType<IReadOnlyList<KernelAbi>>().SelectMany(k => k).ToList(), modules.Modules, stablelist, errors, modules.Warnings);
     }
 
-    public static void ReportErrors(IEnumerable<SourceError> errors, TextWriter stderr)
+    public static void ReportErrors(LoadedInputs inputs, TextWriter stderr)
     {
-        foreach (var error in errors)
+        foreach (var error in inputs.Errors)
             stderr.WriteLine($"kabigate: ERROR: {error.Message}");
+        foreach (var warning in inputs.Warnings)
+            stderr.WriteLine($"kabigate: WARNING: {warning.Message}");
     }
 }

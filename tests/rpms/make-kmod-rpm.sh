@@ -4,7 +4,9 @@
 # the build kernel's Module.symvers exports from vmlinux, ksym(sym) = 0xCRC for the rest (another module's exports,
 # or a CRC the kernel does not have), Provides: ksym(sym) for the modules' own exports, kernel-modules >= VERSION.
 # usage: make-kmod-rpm.sh NAME RELEASE BUILD_SYMVERS OUTDIR PAYLOAD STYLE MODULE.ko...
-#   PAYLOAD w2.xzdio | w3.zstdio | w6.gzdio | w0.ufdio     STYLE rhel | suse (ksym(default:sym) = crc, no zero padding)
+#   PAYLOAD w2.xzdio | w3.zstdio | w6.gzdio | w0.ufdio
+#   STYLE rhel | suse (ksym(default:sym) = crc, no zero padding) | none (no kABI requires at all)
+#   EXTRA_REQUIRES (environment): more Requires lines, verbatim, e.g. to make a package that lies about its modules
 set -euo pipefail
 name=${1:?name}; release=${2:?release}; symvers=${3:?symvers}; out=${4:?outdir}; payload=${5:?payload}; style=${6:?style}
 shift 6
@@ -19,7 +21,9 @@ for ko in "$@"; do
   xz -c "$ko" >"$dest/$base.xz"
   files+="/lib/modules/$release/extra/$name/$base.xz"$'\n'
   while IFS=$'\t' read -r crc sym; do
-    if [ "$style" = suse ]; then
+    if [ "$style" = none ]; then
+      continue
+    elif [ "$style" = suse ]; then
       requires+="Requires: ksym(default:$sym) = $(printf '%x' "$crc")"$'\n'
     elif awk -F'\t' -v s="$sym" -v c="$crc" '$2==s && $3=="vmlinux" && $1==c {found=1} END {exit !found}' "$symvers"; then
       requires+="Requires: kernel($sym) = $crc"$'\n'
@@ -47,6 +51,7 @@ Provides: kernel-modules >= $uname_r
 Provides: $name-kmod = 1.0-1
 Requires: kernel-uname-r >= $uname_r
 $requires
+${EXTRA_REQUIRES:-}
 $provides
 %description
 Test kmod $name for kabigate, built with kbuild against $release.

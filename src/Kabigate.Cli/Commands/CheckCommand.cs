@@ -42,7 +42,7 @@ internal static class CheckCommand
         var timings = new Timings(stderr);
         var inputs = Inputs.Load(request.Kernels, request.Modules, request.Release, request.Stablelist, stderr);
         timings.Mark("read inputs");
-        Inputs.ReportErrors(inputs.Errors, stderr);
+        Inputs.ReportErrors(inputs, stderr);
         var report = CompatibilityEngine.Check(inputs.Kernels, inputs.Modules, new CheckOptions(inputs.Stablelist));
         timings.Mark("check");
         if (request.Format == "json")

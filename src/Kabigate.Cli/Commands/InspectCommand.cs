@@ -16,7 +16,7 @@ internal static class InspectCommand
         var format = CommonOptions.Format("text", "json");
         var release = CommonOptions.Release();
         var source = new Argument<string>("FILE") { Description = "A module (.ko, .ko.xz, .ko.zst, .ko.gz) or any kernel source that --kernel takes." };
-        var command = new Command("inspect", "Show what was read: modinfo, modversions, imports and exports of a module (like modinfo + modprobe --dump-modversions), or a kernel source's release, vermagic and exports.\nExit status: 0 read, 2 unreadable or malformed.")
+        var command = new Command("inspect", "Show what was read: modinfo, modversions, imports and exports of a module (like modinfo + modprobe --dump-modversions), or each kernel of a kernel source: release, vermagic and exports (JSON: one document per kernel).\nExit status: 0 read, 2 unreadable or malformed.")
         {
             format, release, source,
         };
@@ -36,8 +36,10 @@ internal static class InspectCommand
             }
             else
             {
-                var kernel = KernelSourceReader.Read(source, new KernelSourceOptions(release, line => stderr.WriteLine($"kabigate: {line}")));
-                stdout.Write(format == "json" ? KernelJson(kernel) : KernelText(kernel));
+                var kernels = KernelSourceReader.ReadAll(source, new KernelSourceOptions(release, line => stderr.WriteLine($"kabigate: {line}")));
+                stdout.Write(format == "json"
+                    ? string.Concat(kernels.Select(KernelJson))
+                    : string.Join(Environment.NewLine, kernels.Select(KernelText)));
             }
             return ExitCodes.Ok;
         }
@@ -78,6 +80,8 @@ internal static class InspectCommand
         text.AppendLine($"source:      {kernel.Source}");
         text.AppendLine($"vermagic:    {(kernel.Vermagic is null ? $"unknown ({kernel.VermagicUnknownReason})" : $"'{kernel.Vermagic}'")}");
         text.AppendLine($"modversions: {(kernel.HasModversions ? "yes" : "no")}");
+        if (kernel.ExportKindsUnknownReason is not null)
+            text.AppendLine($"kinds:       unknown ({kernel.ExportKindsUnknownReason})");
         text.AppendLine($"loader:      {(kernel.Loader is null ? "configuration unknown" : $"force-load {(kernel.Loader.ForceLoad ? "on" : "off")}, missing namespace imports {(kernel.Loader.AllowMissingNamespaceImports ? "allowed" : "refused")}")}");
         var exports = kernel.Exports.Values.ToList();
         text.AppendLine($"exports:     {exports.Count} ({exports.Count(e => e.IsVmlinux)} vmlinux, {exports.Count(e => !e.IsVmlinux)} from {exports.Where(e => !e.IsVmlinux).Select(e => e.Module).Distinct().Count()} modules)");

@@ -38,7 +38,7 @@ internal static class WhyCommand
         var isFile = File.Exists(request.Module) || request.Module.StartsWith(AptCache.Prefix, StringComparison.Ordinal);
         var sources = isFile ? request.With.Prepend(request.Module).ToList() : request.With.ToList();
         var inputs = Inputs.Load(request.Kernels, sources, request.Release, request.Stablelist, stderr);
-        Inputs.ReportErrors(inputs.Errors, stderr);
+        Inputs.ReportErrors(inputs, stderr);
         var target = isFile
             ? inputs.Modules.FirstOrDefault(m => m.Path == request.Module || m.Path.StartsWith(request.Module + "!", StringComparison.Ordinal))
             : inputs.Modules.FirstOrDefault(m => m.Name == ModuleNames.Normalize(request.Module));

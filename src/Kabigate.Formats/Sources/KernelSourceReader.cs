@@ -30,26 +30,49 @@ public static partial class KernelSourceReader
     [GeneratedRegex("UTS_RELEASE \"(?<r>[^\"]+)\"")]
     private static partial Regex UtsRelease();
 
-    /// <summary>Reads one kernel source.</summary>
-    /// <exception cref="ModuleFormatException">The source is malformed, of an unknown kind, or lacks what a kernel ABI needs.</exception>
+    /// <summary>Reads a kernel source that names exactly one kernel.</summary>
+    /// <exception cref="ModuleFormatException">The source is malformed, of an unknown kind, lacks what a kernel ABI needs, or names several kernels.</exception>
     /// <exception cref="IOException">A file cannot be read.</exception>
     public static KernelAbi Read(string source, KernelSourceOptions options)
     {
+        var kernels = ReadAll(source, options);
+        return kernels.Count == 1 ? kernels[0]
+            : throw new ModuleFormatException(source, $"names {kernels.Count} kernels ({string.Join(", ", kernels.Select(k => k.Release))}): pick one with SOURCE#RELEASE");
+    }
+
+    /// <summary>
+    /// Reads every kernel a source names: one for a file, headers directory, module tree or package; every kernel
+    /// package of a repository (a directory with repodata/, or an http(s):// URL), or the one <c>REPO#RELEASE</c> names.
+    /// </summary>
+    /// <exception cref="ModuleFormatException">The source is malformed, of an unknown kind, or lacks what a kernel ABI needs.</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    public static IReadOnlyList<KernelAbi> ReadAll(string source, KernelSourceOptions options)
+    {
         if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
-            return ReadDeb(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options);
+            return [ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options)];
+        if (RepositorySources.TryParse(source, out var location, out var release))
+            return RepositorySources.Kernels(location, release, options);
         if (Directory.Exists(source))
-            return ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options);
+            return [ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options)];
         if (!File.Exists(source))
             throw new ModuleFormatException(source, "no such file or directory");
         var kind = SourceSniffer.SniffFile(source);
         return kind switch
         {
-            SourceKind.Deb => ReadDeb(source, options),
-            SourceKind.Symvers => ReadSymversFile(source, options),
+            SourceKind.Deb => [ReadPackagePayload(source, options)],
+            SourceKind.Rpm => [PackageKernels.FromRpm(source, options)],
+            SourceKind.Symvers => [ReadSymversFile(source, options)],
             SourceKind.Module => throw new ModuleFormatException(source, "this is a kernel module, not a kernel: give it as a module argument"),
-            _ => throw new ModuleFormatException(source, "not a kernel source: expected Module.symvers (plain or compressed), a headers or /lib/modules directory, or a .deb"),
+            _ => throw new ModuleFormatException(source, "not a kernel source: expected Module.symvers (plain or compressed), a headers or /lib/modules directory, a .deb or .rpm, or a repository"),
         };
     }
+
+    /// <summary>Whether a package member is a symvers file (Module.symvers, /boot/symvers-R.*, /lib/modules/R/symvers.*).</summary>
+    internal static bool IsSymversMember(string path) =>
+        path.EndsWith("/Module.symvers", StringComparison.Ordinal) || BootSymvers().IsMatch(path) || ModulesSymvers().IsMatch(path);
+
+    /// <summary>The release a symvers path names, or null.</summary>
+    internal static string? ReleaseFromSymversPath(string path) => MatchRelease(path, BootSymvers(), ModulesSymvers(), HeadersSymvers());
 
     private static KernelAbi ReadSymversFile(string path, KernelSourceOptions options)
     {
@@ -109,54 +132,24 @@ public static partial class KernelSourceReader
         return null;
     }
 
-    private static KernelAbi ReadDeb(string path, KernelSourceOptions options)
+    [GeneratedRegex(@"linux-(?:headers|image)-(?<r>[^_/]+)_[^/]*\.deb$")]
+    private static partial Regex DebFileName();
+
+    private static KernelAbi ReadPackagePayload(string path, KernelSourceOptions options)
     {
-        byte[]? symvers = null, config = null, uts = null;
-        string? symversPath = null;
-        var moduleCount = 0;
-        bool Wanted(string member)
-        {
-            if (ModuleSetReader.IsModuleFileName(member))
-                moduleCount++;
-            return IsKernelMember(member);
-        }
+        var payload = new PackageKernels.Payload();
         using (var stream = File.OpenRead(path))
         {
-            foreach (var entry in DebReader.ReadDataEntries(stream, path, Wanted, MaxSymversBytes))
-            {
-                if (entry.Path.EndsWith("/Module.symvers", StringComparison.Ordinal) || BootSymvers().IsMatch(entry.Path) || ModulesSymvers().IsMatch(entry.Path))
-                {
-                    symvers = entry.Data;
-                    symversPath = entry.Path;
-                }
-                else if (entry.Path.EndsWith("/.config", StringComparison.Ordinal) || entry.Path.StartsWith("boot/config-", StringComparison.Ordinal))
-                    config = entry.Data;
-                else if (entry.Path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal))
-                    uts = entry.Data;
-            }
+            foreach (var entry in DebReader.ReadDataEntries(stream, path, PackageKernels.Payload.Wanted, MaxSymversBytes))
+                payload.Add(path, entry.Path, entry.Data);
         }
-        if (symvers is null)
+        if (payload.Symvers is null && payload.Vmlinuz is null)
         {
-            throw new ModuleFormatException(path, moduleCount > 0
-                ? $"this package holds {moduleCount} modules but no symvers: the kernel image's own exports are unknown, so it cannot serve as a kernel (use the matching linux-headers package; give this one as modules)"
-                : "this package holds no Module.symvers or symvers file: not a kernel headers or kernel package");
+            throw new ModuleFormatException(path, payload.Modules.Count > 0
+                ? $"this package holds {payload.Modules.Count} modules but neither a symvers file nor a kernel image: give it as modules, with the kernel's headers or image package as --kernel"
+                : "this package holds no Module.symvers, symvers or kernel image: not a kernel headers or kernel image package");
         }
-        var source = $"{path}!{symversPath}";
-        var exports = SymversReader.Read(symvers, source);
-        string? release = options.Release;
-        if (release is null && uts is not null)
-        {
-            var match = UtsRelease().Match(Encoding.UTF8.GetString(uts));
-            release = match.Success ? match.Groups["r"].Value : null;
-        }
-        release ??= MatchRelease(symversPath!, BootSymvers(), ModulesSymvers(), HeadersSymvers())
-            ?? throw new ModuleFormatException(path, "cannot tell the kernel release of this package: give --release");
-        return FromHeaders(release, exports, config, source);
+        var fallback = MatchRelease(path, DebFileName()) ?? throw new ModuleFormatException(path, "cannot tell the kernel release of this package: give --release");
+        return PackageKernels.FromPayload(path, payload, fallback, options);
     }
-
-    private static bool IsKernelMember(string path) =>
-        path.EndsWith("/Module.symvers", StringComparison.Ordinal)
-        || (path.StartsWith("usr/src/linux-headers-", StringComparison.Ordinal) && (path.EndsWith("/.config", StringComparison.Ordinal) || path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal)))
-        || path.StartsWith("boot/config-", StringComparison.Ordinal)
-        || BootSymvers().IsMatch(path) || ModulesSymvers().IsMatch(path);
 }

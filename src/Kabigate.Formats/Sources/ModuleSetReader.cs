@@ -12,7 +12,8 @@ public sealed record SourceError(string Source, string Message);
 /// <summary>Modules read from the user's arguments, and the inputs that failed.</summary>
 /// <param name="Modules">Every module read, ordered by path.</param>
 /// <param name="Errors">Every input that failed, in argument order.</param>
-public sealed record ModuleSet(IReadOnlyList<ModuleImage> Modules, IReadOnlyList<SourceError> Errors);
+/// <param name="Warnings">Findings about inputs that were read (a kmod package whose declared requirements disagree with its modules).</param>
+public sealed record ModuleSet(IReadOnlyList<ModuleImage> Modules, IReadOnlyList<SourceError> Errors, IReadOnlyList<SourceError> Warnings);
 
 /// <summary>
 /// Reads modules from files (plain or compressed), directories searched recursively, Debian packages and
@@ -34,6 +35,7 @@ public static class ModuleSetReader
     {
         var modules = new ConcurrentBag<ModuleImage>();
         var errors = new List<SourceError>();
+        var warnings = new List<SourceError>();
         var files = new List<string>();
         foreach (var source in sources)
         {
@@ -41,6 +43,8 @@ public static class ModuleSetReader
             {
                 if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
                     ReadDeb(AptCache.Fetch(source[AptCache.Prefix.Length..], log), modules, errors);
+                else if (RepositorySources.TryParse(source, out var location, out _))
+                    RepositorySources.ReadModules(location, (name, stream) => PackageModules.ReadRpm(name, stream, modules, errors, warnings));
                 else if (Directory.Exists(source))
                 {
                     var found = EnumerateModuleFiles(source).ToList();
@@ -50,10 +54,24 @@ public static class ModuleSetReader
                 }
                 else if (!File.Exists(source))
                     errors.Add(new SourceError(source, $"{source}: no such file or directory"));
-                else if (SourceSniffer.SniffFile(source) == SourceKind.Deb)
-                    ReadDeb(source, modules, errors);
                 else
-                    files.Add(source);
+                {
+                    switch (SourceSniffer.SniffFile(source))
+                    {
+                        case SourceKind.Deb:
+                            ReadDeb(source, modules, errors);
+                            break;
+                        case SourceKind.Rpm:
+                            PackageModules.ReadRpmFile(source, modules, errors, warnings);
+                            break;
+                        case SourceKind.Iso:
+                            PackageModules.ReadIso(source, modules, errors, warnings);
+                            break;
+                        default:
+                            files.Add(source);
+                            break;
+                    }
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -76,7 +94,7 @@ public static class ModuleSetReader
             progress?.Report((Interlocked.Increment(ref done), files.Count));
         });
         errors.AddRange(fileErrors.OrderBy(e => e.Index).Select(e => e.Error));
-        return new ModuleSet(modules.OrderBy(m => m.Path, StringComparer.Ordinal).ToList(), errors);
+        return new ModuleSet(modules.OrderBy(m => m.Path, StringComparer.Ordinal).ToList(), errors, warnings);
     }
 
     /// <summary>Module files below a directory, in ordinal order.</summary>

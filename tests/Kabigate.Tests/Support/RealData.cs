@@ -38,6 +38,24 @@ internal sealed class RealData
 
     public string KmodDir(string buildRelease) => Path.Combine(Root, "kmods", buildRelease);
 
+    /// <summary>The repository of kernel-core RPMs (one per amd64 ABI) and kmod RPMs that prepare-data.sh built.</summary>
+    public string Repository => Path.Combine(Root, "packages", "repo");
+
+    /// <summary>Packages kept out of the repository: SUSE-style, no-requirements and lying kmods, a kernel-default.</summary>
+    public string ExtraPackage(string pattern) => Directory.EnumerateFiles(Path.Combine(Root, "packages", "extra"), pattern).Single();
+
+    public string RepositoryPackage(string pattern) => Directory.EnumerateFiles(Repository, pattern).Single();
+
+    /// <summary>A driver update disk (rhdd3, rpms/x86_64/kmod-kabigate-test-*.rpm) made with xorriso.</summary>
+    public string DriverUpdateDisk => Path.Combine(Root, "packages", "dud.iso");
+
+    /// <summary>Debian's release spelled as an RPM version (kernel-uname-r of the test kernel RPMs).</summary>
+    public static string RpmRelease(string release)
+    {
+        var parts = release.Split('-', 3);
+        return $"{parts[0]}-{parts[1]}.{parts[2].Replace('-', '_')}";
+    }
+
     public string Kmod(string buildRelease, string name) => Path.Combine(KmodDir(buildRelease), name + ".ko");
 
     public IEnumerable<string> Kmods(string buildRelease) => Directory.EnumerateFiles(KmodDir(buildRelease), "*.ko").Order(StringComparer.Ordinal);

@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Kabigate.Abi;
+using Kabigate.Formats.Kernel;
+using Kabigate.Formats.Rpm;
+
+namespace Kabigate.Formats.Sources;
+
+/// <summary>
+/// A kernel ABI from what a kernel package holds, in this order: a symvers file in its payload
+/// (<c>/boot/symvers-R.gz</c>, <c>/lib/modules/R/symvers.gz</c>, a headers package's Module.symvers); its
+/// <c>kernel(sym) = 0xCRC</c> provides (RHEL); its <c>ksym(flavor:sym) = crc</c> provides (SUSE); or, for an image
+/// package with none of these (Debian linux-image), the exports recovered from its vmlinuz plus those of its modules.
+/// </summary>
+internal static partial class PackageKernels
+{
+    private const long MaxMemberBytes = 1L << 30;
+
+    [GeneratedRegex(@"^boot/vmlinu[xz]-(?<r>[^/]+)$|^lib/modules/(?<r>[^/]+)/vmlinuz$")]
+    private static partial Regex Vmlinuz();
+
+    [GeneratedRegex(@"^boot/config-(?<r>[^/]+)$|^lib/modules/(?<r>[^/]+)/config$|^usr/src/(?:linux-headers-|kernels/)(?<r>[^/]+)/\.config$")]
+    private static partial Regex Config();
+
+    /// <summary>What a package's payload holds that tells a kernel's ABI.</summary>
+    internal sealed class Payload
+    {
+        public (string Path, byte[] Data)? Symvers { get; set; }
+        public (string Path, byte[] Data)? Vmlinuz { get; set; }
+        public (string Release, byte[] Data)? Config { get; set; }
+        public byte[]? UtsRelease { get; set; }
+        public List<ModuleImage> Modules { get; } = [];
+        public List<SourceError> ModuleErrors { get; } = [];
+
+        public static bool Wanted(string path) =>
+            KernelSourceReader.IsSymversMember(path) || Vmlinuz().IsMatch(path) || Config().IsMatch(path)
+            || path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal)
+            || (path.StartsWith("lib/modules/", StringComparison.Ordinal) && ModuleSetReader.IsModuleFileName(path));
+
+        public void Add(string source, string path, byte[] data)
+        {
+            if (KernelSourceReader.IsSymversMember(path))
+                Symvers = (path, data);
+            else if (Vmlinuz().Match(path) is { Success: true })
+                Vmlinuz = (path, data);
+            else if (Config().Match(path) is { Success: true } config)
+                Config = (config.Groups["r"].Value, data);
+            else if (path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal))
+                UtsRelease = data;
+            else
+            {
+                var member = $"{source}!{path}";
+                try
+                {
+                    Modules.Add(ModuleFileReader.Read(data, member));
+                }
+                catch (ModuleFormatException e)
+                {
+                    ModuleErrors.Add(new SourceError(member, e.Message));
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads a kernel RPM.</summary>
+    public static KernelAbi FromRpm(string path, KernelSourceOptions options)
+    {
+        var package = RpmReader.Read(path);
+        var payload = new Payload();
+        foreach (var entry in RpmReader.ReadPayloadEntries(path, Payload.Wanted, MaxMemberBytes))
+            payload.Add(path, entry.Path, entry.Data);
+        var releaseFromPackage = package.Provides.FirstOrDefault(p => p.Name is "kernel-uname-r" or "kernel-core-uname-r")?.Version
+            ?? $"{package.Version}-{package.Release}.{package.Arch}";
+        if (payload.Symvers is not null || payload.Vmlinuz is not null)
+            return FromPayload(path, payload, options.Release ?? releaseFromPackage, options);
+        var provided = FromProvides(package.Provides.Select(p => (p.Name, Op(p.Flags), p.Version)), path,
+            options.Release ?? releaseFromPackage, payload);
+        return provided ?? throw new ModuleFormatException(path,
+            $"'{package.Nevra}' is not a kernel package: no symvers or vmlinuz in its payload and no kernel(sym) or ksym(flavor:sym) provides");
+    }
+
+    /// <summary>The RPM relation of a sense mask: =, &lt;, &lt;=, &gt;, &gt;= or empty.</summary>
+    public static string Op(RpmSense flags)
+    {
+        var less = (flags & RpmSense.Less) != 0;
+        var greater = (flags & RpmSense.Greater) != 0;
+        var equal = (flags & RpmSense.Equal) != 0;
+        return (less, greater, equal) switch
+        {
+            (true, _, true) => "<=",
+            (true, _, false) => "<",
+            (_, true, true) => ">=",
+            (_, true, false) => ">",
+            (_, _, true) => "=",
+            _ => "",
+        };
+    }
+
+    /// <summary>
+    /// A kernel from kABI provides alone (RPM headers or repository metadata): vmlinux exports with CRCs, but no
+    /// export kinds, namespaces or vermagic. Null when nothing provided is a kABI symbol.
+    /// </summary>
+    public static KernelAbi? FromProvides(IEnumerable<(string Name, string Op, string? Version)> provides, string source, string release, Payload? payload = null)
+    {
+        var exports = new List<KernelExport>();
+        foreach (var (name, op, version) in provides)
+        {
+            var dependency = KabiDependency.Parse(name, op, version);
+            if (dependency?.Kind is KabiDependencyKind.KernelSymbol or KabiDependencyKind.FlavorSymbol)
+                exports.Add(new KernelExport(dependency.Symbol!, dependency.Crc, "vmlinux", ExportKind.Plain, null));
+        }
+        if (exports.Count == 0)
+            return null;
+        foreach (var module in payload?.Modules ?? [])
+            exports.AddRange(ModuleExports(module, release));
+        var (vermagic, reason, loader) = Magic(payload, release, "package metadata lists CRCs only");
+        return new KernelAbi(release, exports, source, vermagic, reason, loader, "the package's kernel(sym)/ksym(sym) provides carry CRCs only");
+    }
+
+    /// <summary>A kernel from a package payload: its symvers, or its vmlinuz's recovered exports; plus its modules' exports.</summary>
+    public static KernelAbi FromPayload(string source, Payload payload, string fallbackRelease, KernelSourceOptions options)
+    {
+        if (payload.ModuleErrors.Count > 0)
+            throw new ModuleFormatException(source, $"{payload.ModuleErrors.Count} module(s) cannot be read; first: {payload.ModuleErrors[0].Message}");
+        string release;
+        List<KernelExport> exports;
+        if (payload.Symvers is var (symversPath, symversData))
+        {
+            release = options.Release ?? ReleaseFromUts(payload.UtsRelease) ?? KernelSourceReader.ReleaseFromSymversPath(symversPath) ?? fallbackRelease;
+            exports = [.. SymversReader.Read(symversData, $"{source}!{symversPath}")];
+            var listed = exports.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
+            foreach (var module in payload.Modules)
+                exports.AddRange(ModuleExports(module, release).Where(e => !listed.Contains(e.Symbol)));
+        }
+        else
+        {
+            var (vmlinuzPath, vmlinuzData) = payload.Vmlinuz!.Value;
+            var match = Vmlinuz().Match(vmlinuzPath);
+            release = options.Release ?? match.Groups["r"].Value;
+            exports = [.. VmlinuxReader.ReadExports(vmlinuzData, $"{source}!{vmlinuzPath}")];
+            foreach (var module in payload.Modules)
+                exports.AddRange(ModuleExports(module, release));
+        }
+        var (vermagic, reason, loader) = Magic(payload, release, "the package carries neither a kernel .config nor in-tree modules");
+        return new KernelAbi(release, exports, source, vermagic, reason, loader);
+    }
+
+    private static IEnumerable<KernelExport> ModuleExports(ModuleImage module, string release)
+    {
+        var path = module.Path[(module.Path.IndexOf('!', StringComparison.Ordinal) + 1)..];
+        var prefix = $"lib/modules/{release}/";
+        var relative = path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : path;
+        if (relative.StartsWith("kernel/", StringComparison.Ordinal))
+            relative = relative["kernel/".Length..];
+        var modulePath = relative[..relative.IndexOf(".ko", StringComparison.Ordinal)];
+        return module.Exports.Select(e => new KernelExport(e.Symbol, e.Crc, modulePath, e.Kind, e.Namespace));
+    }
+
+    private static (string? Vermagic, string? Reason, LoaderConfig? Loader) Magic(Payload? payload, string release, string unknown)
+    {
+        if (payload?.Config is var (_, configData))
+        {
+            var config = KernelConfig.Parse(configData);
+            var vermagic = config.Vermagic(release, out var reason);
+            return (vermagic, reason, config.Loader());
+        }
+        var intree = payload?.Modules.FirstOrDefault(m => m.InTree && m.Vermagic is not null);
+        if (intree?.Vermagic is string magic)
+        {
+            var space = magic.IndexOf(' ', StringComparison.Ordinal);
+            return (space < 0 ? magic : release + magic[space..], null, null);
+        }
+        return (null, unknown, null);
+    }
+
+    private static string? ReleaseFromUts(byte[]? uts)
+    {
+        if (uts is null)
+            return null;
+        var text = Encoding.UTF8.GetString(uts);
+        var start = text.IndexOf("UTS_RELEASE \"", StringComparison.Ordinal);
+        if (start < 0)
+            return null;
+        start += "UTS_RELEASE \"".Length;
+        var end = text.IndexOf('"', start);
+        return end > start ? text[start..end] : null;
+    }
+}
