@@ -3,6 +3,34 @@ using System.Runtime.InteropServices;
 namespace Kabigate.Formats;
 
 /// <summary>
+/// <c>lzma_mt</c> from liblzma's <c>lzma/container.h</c> (xz 5.4), the options of the multi-threaded decoder; 128
+/// bytes on LP64. Only the fields a decoder reads are named; the rest stay zero as the header asks.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct LzmaMt
+{
+    /// <summary><c>uint32_t flags</c>: the decoder flags (<c>LZMA_CONCATENATED</c>).</summary>
+    [FieldOffset(0)]
+    public uint Flags;
+
+    /// <summary><c>uint32_t threads</c>.</summary>
+    [FieldOffset(4)]
+    public uint Threads;
+
+    /// <summary><c>uint32_t timeout</c> in milliseconds; 0 waits as long as needed.</summary>
+    [FieldOffset(16)]
+    public uint Timeout;
+
+    /// <summary><c>uint64_t memlimit_threading</c>: above it the decoder falls back to one thread.</summary>
+    [FieldOffset(64)]
+    public ulong MemlimitThreading;
+
+    /// <summary><c>uint64_t memlimit_stop</c>: above it decoding fails (<c>LZMA_MEMLIMIT_ERROR</c>).</summary>
+    [FieldOffset(72)]
+    public ulong MemlimitStop;
+}
+
+/// <summary>
 /// <c>lzma_stream</c> from liblzma's <c>lzma/base.h</c> (xz 5.4), field for field. On x86_64 and every LP64 target
 /// it is 136 bytes: six 8-byte buffer fields, two pointers, four reserved pointers, four reserved 8-byte integers
 /// and two 4-byte reserved enums. All zeros is <c>LZMA_STREAM_INIT</c>.
@@ -93,7 +121,13 @@ internal sealed unsafe class LzmaApi
         StreamDecoder = (delegate* unmanaged<LzmaStream*, ulong, uint, int>)NativeLibraries.Export(lib, library, "lzma_stream_decoder", sourceName);
         Code = (delegate* unmanaged<LzmaStream*, int, int>)NativeLibraries.Export(lib, library, "lzma_code", sourceName);
         End = (delegate* unmanaged<LzmaStream*, void>)NativeLibraries.Export(lib, library, "lzma_end", sourceName);
+        // xz 5.4 decodes multi-block streams (what xz -T and dpkg write) on several threads; older libraries lack it.
+        if (NativeLibrary.TryGetExport(lib, "lzma_stream_decoder_mt", out var mt))
+            StreamDecoderMt = (delegate* unmanaged<LzmaStream*, LzmaMt*, int>)mt;
     }
+
+    /// <summary><c>lzma_ret lzma_stream_decoder_mt(lzma_stream *strm, const lzma_mt *options)</c>, or null before xz 5.4.</summary>
+    internal delegate* unmanaged<LzmaStream*, LzmaMt*, int> StreamDecoderMt { get; }
 
     /// <summary><c>lzma_ret lzma_stream_decoder(lzma_stream *strm, uint64_t memlimit, uint32_t flags)</c>.</summary>
     internal delegate* unmanaged<LzmaStream*, ulong, uint, int> StreamDecoder { get; }
@@ -175,7 +209,22 @@ internal sealed unsafe class XzDecoder : Decoder
         _api = api;
         _sourceName = sourceName;
         _stream = new LzmaStreamHandle(api);
-        int ret = api.StreamDecoder(_stream.Stream, MemoryLimit, LzmaApi.Concatenated);
+        int ret;
+        if (api.StreamDecoderMt != null && Environment.ProcessorCount > 1)
+        {
+            var options = new LzmaMt
+            {
+                Flags = LzmaApi.Concatenated,
+                Threads = (uint)Environment.ProcessorCount,
+                MemlimitThreading = MemoryLimit,
+                MemlimitStop = MemoryLimit,
+            };
+            ret = api.StreamDecoderMt(_stream.Stream, &options);
+        }
+        else
+        {
+            ret = api.StreamDecoder(_stream.Stream, MemoryLimit, LzmaApi.Concatenated);
+        }
         if (ret != LzmaApi.Ok)
         {
             _stream.Dispose();

@@ -137,12 +137,9 @@ public static partial class KernelSourceReader
 
     private static KernelAbi ReadPackagePayload(string path, KernelSourceOptions options)
     {
-        var payload = new PackageKernels.Payload();
+        PackageKernels.Payload payload;
         using (var stream = File.OpenRead(path))
-        {
-            foreach (var entry in DebReader.ReadDataEntries(stream, path, PackageKernels.Payload.Wanted, MaxSymversBytes))
-                payload.Add(path, entry.Path, entry.Data);
-        }
+            payload = PackageKernels.Collect(path, DebReader.ReadDataEntries(stream, path, PackageKernels.Payload.Wanted, MaxSymversBytes).Select(e => (e.Path, e.Data)));
         if (payload.Symvers is null && payload.Vmlinuz is null)
         {
             throw new ModuleFormatException(path, payload.Modules.Count > 0

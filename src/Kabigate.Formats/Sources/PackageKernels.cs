@@ -27,6 +27,9 @@ internal static partial class PackageKernels
     {
         public (string Path, byte[] Data)? Symvers { get; set; }
         public (string Path, byte[] Data)? Vmlinuz { get; set; }
+
+        /// <summary>The kernel image's exports, recovered on another core while the rest of the payload streams in.</summary>
+        public Task<IReadOnlyList<KernelExport>>? VmlinuzExports { get; private set; }
         public (string Release, byte[] Data)? Config { get; set; }
         public byte[]? UtsRelease { get; set; }
         public List<ModuleImage> Modules { get; } = [];
@@ -42,7 +45,10 @@ internal static partial class PackageKernels
             if (KernelSourceReader.IsSymversMember(path))
                 Symvers = (path, data);
             else if (Vmlinuz().Match(path) is { Success: true })
+            {
                 Vmlinuz = (path, data);
+                VmlinuzExports = Task.Run(() => VmlinuxReader.ReadExports(data, $"{source}!{path}"));
+            }
             else if (Config().Match(path) is { Success: true } config)
                 Config = (config.Groups["r"].Value, data);
             else if (path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal))
@@ -62,13 +68,37 @@ internal static partial class PackageKernels
         }
     }
 
+    /// <summary>
+    /// Feeds package members to the payload on a second thread, so that parsing modules and decoding vmlinuz
+    /// overlap with decompressing the package (which is one xz stream, decoded on one core).
+    /// </summary>
+    public static Payload Collect(string source, IEnumerable<(string Path, byte[] Data)> members)
+    {
+        var payload = new Payload();
+        using var queue = new System.Collections.Concurrent.BlockingCollection<(string Path, byte[] Data)>(boundedCapacity: 256);
+        var consumer = Task.Run(() =>
+        {
+            foreach (var (path, data) in queue.GetConsumingEnumerable())
+                payload.Add(source, path, data);
+        });
+        try
+        {
+            foreach (var member in members)
+                queue.Add(member);
+        }
+        finally
+        {
+            queue.CompleteAdding();
+            consumer.GetAwaiter().GetResult();
+        }
+        return payload;
+    }
+
     /// <summary>Reads a kernel RPM.</summary>
     public static KernelAbi FromRpm(string path, KernelSourceOptions options)
     {
         var package = RpmReader.Read(path);
-        var payload = new Payload();
-        foreach (var entry in RpmReader.ReadPayloadEntries(path, Payload.Wanted, MaxMemberBytes))
-            payload.Add(path, entry.Path, entry.Data);
+        var payload = Collect(path, RpmReader.ReadPayloadEntries(path, Payload.Wanted, MaxMemberBytes).Select(e => (e.Path, e.Data)));
         var releaseFromPackage = package.Provides.FirstOrDefault(p => p.Name is "kernel-uname-r" or "kernel-core-uname-r")?.Version
             ?? $"{package.Version}-{package.Release}.{package.Arch}";
         if (payload.Symvers is not null || payload.Vmlinuz is not null)
@@ -137,7 +167,14 @@ internal static partial class PackageKernels
             var (vmlinuzPath, vmlinuzData) = payload.Vmlinuz!.Value;
             var match = Vmlinuz().Match(vmlinuzPath);
             release = options.Release ?? match.Groups["r"].Value;
-            exports = [.. VmlinuxReader.ReadExports(vmlinuzData, $"{source}!{vmlinuzPath}")];
+            try
+            {
+                exports = [.. (payload.VmlinuzExports ?? Task.Run(() => VmlinuxReader.ReadExports(vmlinuzData, $"{source}!{vmlinuzPath}"))).GetAwaiter().GetResult()];
+            }
+            catch (AggregateException e) when (e.InnerException is ModuleFormatException inner)
+            {
+                throw inner;
+            }
             foreach (var module in payload.Modules)
                 exports.AddRange(ModuleExports(module, release));
         }
