@@ -23,6 +23,12 @@ public static class PrimaryReader
     /// </summary>
     public const int MaxDependenciesPerPackage = 4 << 20;
 
+    /// <summary>
+    /// How many decompressed bytes are produced per decoder call: XmlReader asks for a few KiB at a time, and feeding it
+    /// through a buffer this size keeps the native decoders from being called for each of them.
+    /// </summary>
+    private const int DecodeBufferSize = 256 * 1024;
+
     /// <summary>Reads the packages of a primary.xml file.</summary>
     /// <param name="path">The file, compressed or not.</param>
     /// <param name="maxXmlBytes">The largest decompressed document accepted.</param>
@@ -68,7 +74,8 @@ public static class PrimaryReader
     {
         var kind = Compression.Sniff(PeekedStream.Peek(data, Compression.SniffLength, out var peeked));
         using var xml = Compression.OpenDecompressing(peeked, kind, sourceName, maxXmlBytes);
-        using var reader = XmlReader.Create(xml, RepodataXml.Settings(maxXmlBytes));
+        using var buffered = new BufferedStream(xml, DecodeBufferSize);
+        using var reader = XmlReader.Create(buffered, RepodataXml.Settings(maxXmlBytes));
         var parser = new PrimaryParser(reader, sourceName);
         while (parser.Next() is { } package)
             yield return package;

@@ -71,12 +71,24 @@ internal static class RepoCache
         return false;
     }
 
-    /// <summary>Removes cached primary files other than <paramref name="keep"/>, and leftover temporary files of this kind.</summary>
+    /// <summary>How old a temporary file must be before it counts as left behind by a process that died.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Removes cached primary files other than <paramref name="keep"/>, and temporary files that a process which died
+    /// mid-download left behind (those of running downloads are younger than a day).
+    /// </summary>
     public static void RemoveStalePrimaries(string directory, string keep)
     {
         foreach (string path in Directory.EnumerateFiles(directory, "*" + PrimaryMarker + "*"))
         {
             if (!string.Equals(path, keep, StringComparison.Ordinal) && !Path.GetFileName(path).StartsWith('.'))
+                DeleteQuietly(path);
+        }
+
+        foreach (string path in Directory.EnumerateFiles(directory, ".*.tmp", SearchOption.AllDirectories))
+        {
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > AbandonedAfter)
                 DeleteQuietly(path);
         }
     }

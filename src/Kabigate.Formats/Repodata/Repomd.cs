@@ -23,7 +23,7 @@ public sealed record RepomdData(
     long? Timestamp);
 
 /// <summary>A repository's index, repodata/repomd.xml.</summary>
-/// <param name="Revision">The <c>&lt;revision&gt;</c> text (createrepo_c writes the build time), or null when absent.</param>
+/// <param name="Revision">The <c>&lt;revision&gt;</c> text, trimmed (createrepo_c writes the build time), or null when absent or empty.</param>
 /// <param name="Data">The metadata files, in document order.</param>
 public sealed record Repomd(string? Revision, IReadOnlyList<RepomdData> Data)
 {

@@ -61,11 +61,9 @@ public static class RepomdReader
 
         string? revision = null;
         var data = new List<RepomdData>();
-        if (reader.IsEmptyElement)
-            return new Repomd(null, data);
-
+        bool empty = reader.IsEmptyElement;
         reader.Read();
-        while (reader.NodeType != XmlNodeType.EndElement)
+        while (!empty && reader.NodeType != XmlNodeType.EndElement)
         {
             if (reader.NodeType != XmlNodeType.Element)
             {
@@ -74,11 +72,16 @@ public static class RepomdReader
             }
 
             if (reader.NamespaceURI == RepodataXml.RepoNamespace && reader.LocalName == "revision")
-                revision = reader.ReadElementContentAsString();
+                revision = ReadText(reader);
             else if (reader.NamespaceURI == RepodataXml.RepoNamespace && reader.LocalName == "data")
                 data.Add(ReadData(reader, sourceName));
             else
                 reader.Skip();
+        }
+
+        // Read past the root's end, so that the reader checks nothing but whitespace follows.
+        while (reader.Read())
+        {
         }
 
         return new Repomd(revision, data);

@@ -128,7 +128,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
-    public void Timing_PackagesWith25000ProvidesEach()
+    public void PackagesWith25000ProvidesEach_TimingIsReportedNotAsserted()
     {
         string path = PrimaryOf(fixture.BigRepo);
         long xmlBytes = ExternalTool.Run("gzip", ["-dc", path]).LongLength;
@@ -142,7 +142,6 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
         int provides = packages.Sum(p => p.Provides.Count);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{packages.Count} packages, {provides} provides, {xmlBytes / 1e6:F1} MB of XML ({new FileInfo(path).Length / 1e6:F2} MB gz): {elapsed.TotalMilliseconds:F0} ms, {elapsed.TotalMilliseconds / packages.Count:F1} ms per package, {xmlBytes / 1e6 / elapsed.TotalSeconds:F0} MB/s"));
-        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"took {elapsed}");
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public class RepomdReaderTests(RepoFixture fixture)
               <data type="primary"><location href="second-primary.xml"/></data>
             </repomd>
             """);
-        Assert.Equal(" 8.10 ", repomd.Revision);
+        Assert.Equal("8.10", repomd.Revision);
         Assert.Equal(3, repomd.Data.Count);
         Assert.Equal(
             new RepomdData("primary", "repodata/primary.xml.gz", new RepoChecksum("sha1", "0123456789abcdef0123456789abcdef01234567"), new RepoChecksum("sha512", "ff"), 1234, 5678, 1234567890),
@@ -98,6 +98,7 @@ public class RepomdReaderTests(RepoFixture fixture)
     [InlineData("<repomd xmlns=\"http://linux.duke.edu/metadata/repo\">\n<data type=\"primary\">\n<size>1</size></data></repomd>", 2, "<data type='primary'> has no <location href>")]
     [InlineData("<repomd xmlns=\"http://linux.duke.edu/metadata/repo\">\n<data type=\"primary\">\n<location href=\"x\"/>\n</repomd>", 4, "malformed XML: The 'data' start tag on line 2 position 2 does not match the end tag of 'repomd'.")]
     [InlineData("\n\n{\"not\": \"xml\"}", 3, "malformed XML: Data at the root level is invalid.")]
+    [InlineData("<repomd xmlns=\"http://linux.duke.edu/metadata/repo\"/>\n<repomd/>", 2, "malformed XML: There are multiple root elements.")]
     public void Malformed_Repomd(string xml, int line, string message)
     {
         var e = Assert.Throws<ModuleFormatException>(() => Parse(xml));

@@ -153,6 +153,26 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void LocalMetadata_WithXmlBase_DownloadsPackagesFromThere()
+    {
+        // createrepo_c --baseurl writes <location xml:base="URL" href="…"/>: metadata here, packages on a server.
+        string packages = RepoFixture.CopyRepo(fixture.RpmDirectory, _temp.Combine("packages"));
+        using var server = new PythonHttpServer(packages);
+        string repo = RepoFixture.CopyRepo(fixture.RpmDirectory, _temp.Combine("metadata"));
+        Tools.RunOk("createrepo_c", "--quiet", "--baseurl=" + server.BaseUrl, repo);
+        foreach (string rpm in Directory.EnumerateFiles(repo, "*.rpm", SearchOption.AllDirectories))
+            File.Delete(rpm);
+
+        using var repository = RpmRepository.Open(repo, Options);
+        var foo = repository.ReadPackages().Single(p => p.Name == "kmod-foo");
+        Assert.Equal(server.BaseUrl, foo.LocationBase);
+        using var stream = repository.OpenPackage(foo);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(packages, foo.LocationHref)).Length, stream.Length);
+        Assert.True(File.Exists(Path.Combine(RpmRepository.CacheDirectoryFor(server.BaseUrl, Options), "packages", $"sha256-{foo.Checksum}.rpm")));
+        server.WaitFor(foo.LocationHref, 1);
+    }
+
+    [Fact]
     public void Remote_Unreachable_FailsAtOnceWithOneLine()
     {
         int port = LoopbackPorts.Free();
