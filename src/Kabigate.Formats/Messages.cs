@@ -8,7 +8,6 @@ namespace Kabigate.Formats;
 internal static partial class Messages
 {
     // Compression.
-    internal const string Bzip2Unsupported = "bzip2 compression is not supported";
     internal const string LzmaAloneUnsupported = "lzma (.lzma) compression is not supported";
 
     internal static string DecompressionBomb(long maxOutputBytes) =>

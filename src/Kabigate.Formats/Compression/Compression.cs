@@ -71,7 +71,7 @@ public static class Compression
             CompressionKind.Xz => new XzDecoder(sourceName),
             CompressionKind.Zstd => new ZstdDecoder(sourceName),
             CompressionKind.Lz4Legacy => new Lz4Decoder(sourceName),
-            CompressionKind.Bzip2 => throw new ModuleFormatException(sourceName, Messages.Bzip2Unsupported),
+            CompressionKind.Bzip2 => new Bzip2Decoder(sourceName),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         return new DecompressingStream(compressed, decoder, sourceName, maxOutputBytes);

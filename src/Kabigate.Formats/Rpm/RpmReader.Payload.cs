@@ -152,7 +152,7 @@ public static partial class RpmReader
             null or "gzip" => CompressionKind.Gzip,
             "xz" => CompressionKind.Xz,
             "zstd" => CompressionKind.Zstd,
-            "bzip2" => throw new ModuleFormatException(payloadSource, Messages.Bzip2Unsupported),
+            "bzip2" => CompressionKind.Bzip2,
             "lzma" => throw new ModuleFormatException(payloadSource, Messages.LzmaAloneUnsupported),
             _ => throw new ModuleFormatException(sourceName, Messages.RpmPayloadCompressor(compressor), header.DataOffset(RpmTag.PayloadCompressor)),
         };

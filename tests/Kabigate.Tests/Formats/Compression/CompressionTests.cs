@@ -13,7 +13,7 @@ public class CompressionTests
     /// <summary>Text-like and random bytes, 300 KB: several decoder calls and input refills.</summary>
     private static readonly byte[] Sample = MakeSample();
 
-    public static TheoryData<string> Tools => new() { "gzip", "xz", "zstd" };
+    public static TheoryData<string> Tools => new() { "gzip", "xz", "zstd", "bzip2" };
 
     private static byte[] MakeSample()
     {
@@ -29,6 +29,7 @@ public class CompressionTests
     {
         "gzip" => CompressionKind.Gzip,
         "xz" => CompressionKind.Xz,
+        "bzip2" => CompressionKind.Bzip2,
         _ => CompressionKind.Zstd,
     };
 
@@ -138,6 +139,7 @@ public class CompressionTests
     [InlineData("gzip", "gzip: unexpected end of compressed data (truncated?)")]
     [InlineData("xz", "xz: unexpected end of compressed data (truncated?)")]
     [InlineData("zstd", "zstd: unexpected end of compressed data (truncated?)")]
+    [InlineData("bzip2", "bzip2: unexpected end of compressed data (truncated?)")]
     public void Malformed_EmptyStreamIsTruncated(string tool, string message)
     {
         using var stream = Kabigate.Formats.Compression.OpenDecompressing(new MemoryStream(), KindOf(tool), Source, 100);
@@ -150,6 +152,7 @@ public class CompressionTests
     [InlineData("gzip", "gzip: incorrect header check (Z_DATA_ERROR)")]
     [InlineData("xz", "xz: file format not recognized (LZMA_FORMAT_ERROR)")]
     [InlineData("zstd", "zstd: Unknown frame descriptor")]
+    [InlineData("bzip2", "bzip2: not bzip2 data (bad magic)")]
     public void Malformed_GarbageNamesTheCompressorError(string tool, string message)
     {
         byte[] garbage = new byte[4096];
@@ -219,10 +222,12 @@ public class CompressionTests
     }
 
     [Fact]
-    public void Bzip2_IsRecognisedButNotSupported()
+    public void Bzip2_CorruptBlockIsADataError()
     {
-        var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll("BZh91AY&SY"u8, "x.bz2", 100));
-        Assert.Equal("x.bz2: bzip2 compression is not supported", ex.Message);
+        byte[] compressed = ExternalTool.Compress("bzip2", Sample);
+        compressed[compressed.Length / 2] ^= 0xff;
+        var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(compressed, "x.bz2", long.MaxValue));
+        Assert.StartsWith("x.bz2: bzip2: ", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

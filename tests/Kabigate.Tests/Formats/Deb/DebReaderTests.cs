@@ -227,15 +227,23 @@ public class DebReaderTests
     }
 
     [Theory]
-    [InlineData("data.tar.bz2", "bzip2 compression is not supported")]
+    [InlineData("data.tar.bz2", "bzip2: unexpected end of compressed data (truncated?)")]
     [InlineData("data.tar.lzma", "lzma (.lzma) compression is not supported")]
     [InlineData("data.tar.br", "member 'data.tar.br' uses an unsupported compression")]
-    public void Malformed_UnsupportedCompression(string name, string reason)
+    public void Malformed_UnsupportedOrTruncatedCompression(string name, string reason)
     {
         byte[] data = name.EndsWith(".bz2", StringComparison.Ordinal) ? "BZh91AY&SY"u8.ToArray() : [0x5d, 0, 0, 0x80, 0];
         var ex = Assert.Throws<ModuleFormatException>(() => ReadAll(DebFixtures.Deb(name, data)));
         Assert.Equal(reason, ex.Reason);
         Assert.Equal($"{Source}!{name}", ex.SourcePath);
+    }
+
+    [Fact]
+    public void Bzip2DataMember_ReadsLikeTheOthers()
+    {
+        byte[] tar = DebFixtures.Tar(("./usr/share/doc/x/readme", "old debs used bzip2"u8.ToArray()));
+        var entry = Assert.Single(ReadAll(DebFixtures.Deb("data.tar.bz2", ExternalTool.Compress("bzip2", tar))));
+        Assert.Equal("old debs used bzip2"u8.ToArray(), entry.Data);
     }
 
     [Fact]
