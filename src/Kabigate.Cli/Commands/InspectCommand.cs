@@ -4,6 +4,7 @@ using System.Text.Json;
 using Kabigate.Abi;
 using Kabigate.Cli.Rendering;
 using Kabigate.Formats;
+using Kabigate.Formats.Rpm;
 using Kabigate.Formats.Sources;
 
 namespace Kabigate.Cli.Commands;
@@ -28,11 +29,19 @@ internal static class InspectCommand
     {
         try
         {
-            var isModule = File.Exists(source) && SourceSniffer.SniffFile(source) == SourceKind.Module;
-            if (isModule)
+            var kind = File.Exists(source) ? SourceSniffer.SniffFile(source) : SourceKind.Unknown;
+            if (kind == SourceKind.Module)
             {
                 var module = ModuleFileReader.Read(source);
                 stdout.Write(format == "json" ? ModuleJson(module) : ModuleText(module));
+            }
+            else if (kind == SourceKind.Rpm && RpmReader.Read(source) is var package && IsKmodPackage(package))
+            {
+                var set = ModuleSetReader.Read([source]);
+                foreach (var error in set.Errors)
+                    stderr.WriteLine($"kabigate: ERROR: {error.Message}");
+                stdout.Write(KmodPackageText(package, set));
+                return set.Errors.Count > 0 ? ExitCodes.Error : ExitCodes.Ok;
             }
             else
             {
@@ -48,6 +57,34 @@ internal static class InspectCommand
             stderr.WriteLine($"kabigate: ERROR: {ModuleSetReader.Describe(source, e)}");
             return ExitCodes.Error;
         }
+    }
+
+    /// <summary>A package with kABI requirements or kernel-modules, and no kernel symbol provides of its own.</summary>
+    private static bool IsKmodPackage(RpmPackage package)
+    {
+        static KabiDependency? Parse(RpmDependency d) => KabiDependency.Parse(d.Name, RpmRelations.Of(d.Flags), d.Version);
+        var kernelProvides = package.Provides.Select(Parse).Any(d => d?.Kind is KabiDependencyKind.KernelSymbol or KabiDependencyKind.FlavorSymbol);
+        return !kernelProvides && (package.Requires.Any(r => Parse(r) is not null) || package.Provides.Any(p => p.Name == "kernel-modules"));
+    }
+
+    private static string KmodPackageText(RpmPackage package, ModuleSet set)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"package:     {package.Nevra}");
+        text.AppendLine($"modules ({set.Modules.Count}):");
+        foreach (var module in set.Modules)
+            text.AppendLine($"  {module.Name,-24} {module.Path[(module.Path.IndexOf('!', StringComparison.Ordinal) + 1)..]}  vermagic '{module.Vermagic}'");
+        foreach (var (title, dependencies) in new[] { ("kABI requires", package.Requires), ("kABI provides", package.Provides) })
+        {
+            var kabi = dependencies.Select(d => KabiDependency.Parse(d.Name, RpmRelations.Of(d.Flags), d.Version)).OfType<KabiDependency>().ToList();
+            text.AppendLine($"{title} ({kabi.Count}):");
+            foreach (var dependency in kabi)
+                text.AppendLine($"  {dependency}");
+        }
+        text.AppendLine($"findings ({set.Warnings.Count}):");
+        foreach (var warning in set.Warnings)
+            text.AppendLine($"  {warning.Message}");
+        return text.ToString();
     }
 
     private static string ModuleText(ModuleImage module)

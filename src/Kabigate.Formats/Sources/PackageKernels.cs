@@ -103,27 +103,10 @@ internal static partial class PackageKernels
             ?? $"{package.Version}-{package.Release}.{package.Arch}";
         if (payload.Symvers is not null || payload.Vmlinuz is not null)
             return FromPayload(path, payload, options.Release ?? releaseFromPackage, options);
-        var provided = FromProvides(package.Provides.Select(p => (p.Name, Op(p.Flags), p.Version)), path,
+        var provided = FromProvides(package.Provides.Select(p => (p.Name, RpmRelations.Of(p.Flags), p.Version)), path,
             options.Release ?? releaseFromPackage, payload);
         return provided ?? throw new ModuleFormatException(path,
             $"'{package.Nevra}' is not a kernel package: no symvers or vmlinuz in its payload and no kernel(sym) or ksym(flavor:sym) provides");
-    }
-
-    /// <summary>The RPM relation of a sense mask: =, &lt;, &lt;=, &gt;, &gt;= or empty.</summary>
-    public static string Op(RpmSense flags)
-    {
-        var less = (flags & RpmSense.Less) != 0;
-        var greater = (flags & RpmSense.Greater) != 0;
-        var equal = (flags & RpmSense.Equal) != 0;
-        return (less, greater, equal) switch
-        {
-            (true, _, true) => "<=",
-            (true, _, false) => "<",
-            (_, true, true) => ">=",
-            (_, true, false) => ">",
-            (_, _, true) => "=",
-            _ => "",
-        };
     }
 
     /// <summary>

@@ -46,8 +46,8 @@ internal static class PackageModules
         }
         foreach (var module in found)
             modules.Add(module);
-        var requires = package.Requires.Select(r => KabiDependency.Parse(r.Name, PackageKernels.Op(r.Flags), r.Version)).OfType<KabiDependency>().ToList();
-        var provides = package.Provides.Select(p => KabiDependency.Parse(p.Name, PackageKernels.Op(p.Flags), p.Version)).OfType<KabiDependency>();
+        var requires = package.Requires.Select(r => KabiDependency.Parse(r.Name, RpmRelations.Of(r.Flags), r.Version)).OfType<KabiDependency>().ToList();
+        var provides = package.Provides.Select(p => KabiDependency.Parse(p.Name, RpmRelations.Of(p.Flags), p.Version)).OfType<KabiDependency>();
         if (!requires.Any(r => r.Symbol is not null))
             warnings.Add(new SourceError(source, $"{source}: package '{package.Nevra}' declares no kABI requirements (kernel(sym), ksym(sym)): package managers cannot tell which kernels it needs"));
         else

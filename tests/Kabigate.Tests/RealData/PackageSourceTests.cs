@@ -124,6 +124,19 @@ public class PackageSourceTests
     }
 
     [Fact]
+    public void Inspect_KmodRpm_ListsModulesDependenciesAndFindings()
+    {
+        var liar = Data.ExtraPackage("kmod-kabigate-liar-*.rpm");
+        var (exit, stdout, stderr) = CliRunner.Run("inspect", liar);
+        Assert.Equal("", stderr);
+        Assert.Equal(0, exit);
+        Assert.Contains("package:     kmod-kabigate-liar-1.0-1.k", stdout, StringComparison.Ordinal);
+        Assert.Contains("kg_stable", stdout, StringComparison.Ordinal);
+        Assert.Contains("  kernel(misc_register) = 0xdeadbeef", stdout, StringComparison.Ordinal);
+        Assert.Contains("none of its modules imports misc_register", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Repository_OverHttp_OnLoopback()
     {
         var port = FreePort();
