@@ -220,27 +220,9 @@ internal sealed class VmlinuxBuilder
 
     private static int Align(int value, int alignment) => (value + alignment - 1) / alignment * alignment;
 
-    private void U16(byte[] b, int at, ushort v)
-    {
-        if (BigEndian)
-            BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(at), v);
-        else
-            BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(at), v);
-    }
+    private void U16(byte[] b, int at, ushort v) => new EndianWriter(BigEndian).U16(b, at, v);
 
-    private void U32(byte[] b, int at, uint v)
-    {
-        if (BigEndian)
-            BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at), v);
-        else
-            BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), v);
-    }
+    private void U32(byte[] b, int at, uint v) => new EndianWriter(BigEndian).U32(b, at, v);
 
-    private void U64(byte[] b, int at, ulong v)
-    {
-        if (BigEndian)
-            BinaryPrimitives.WriteUInt64BigEndian(b.AsSpan(at), v);
-        else
-            BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), v);
-    }
+    private void U64(byte[] b, int at, ulong v) => new EndianWriter(BigEndian).U64(b, at, v);
 }
