@@ -72,7 +72,8 @@ public static class PrimaryReader
 
     private static IEnumerable<RepoPackage> Enumerate(Stream data, string sourceName, long maxXmlBytes)
     {
-        var kind = Compression.Sniff(PeekedStream.Peek(data, Compression.SniffLength, out var peeked));
+        var peeked = new PeekableStream(data);
+        var kind = Compression.Sniff(peeked.Peek(Compression.SniffLength));
         using var xml = Compression.OpenDecompressing(peeked, kind, sourceName, maxXmlBytes);
         using var buffered = new BufferedStream(xml, DecodeBufferSize);
         using var reader = XmlReader.Create(buffered, RepodataXml.Settings(maxXmlBytes));

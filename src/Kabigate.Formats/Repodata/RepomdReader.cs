@@ -40,8 +40,7 @@ public static class RepomdReader
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
-        PeekedStream.Peek(data, 0, out var unclosed);
-        using var capped = Compression.OpenDecompressing(unclosed, CompressionKind.None, sourceName, maxBytes);
+        using var capped = Compression.OpenDecompressing(new PeekableStream(data), CompressionKind.None, sourceName, maxBytes);
         using var reader = XmlReader.Create(capped, RepodataXml.Settings(maxBytes));
         try
         {

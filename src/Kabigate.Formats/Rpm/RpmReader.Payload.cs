@@ -66,7 +66,7 @@ public static partial class RpmReader
 
     private static IEnumerable<RpmEntry> EnumeratePayload(Stream rpm, string sourceName, Func<string, bool> wanted, long maxEntryBytes, RpmPayloadSummary? summary)
     {
-        var input = new PackageInput(rpm);
+        var input = new PeekableStream(rpm);
         var header = ReadHeaders(input, sourceName).Header;
         string payloadSource = $"{sourceName}!payload";
         using var archive = OpenPayload(input, header, sourceName, payloadSource);
@@ -140,7 +140,7 @@ public static partial class RpmReader
     /// <c>PAYLOADCOMPRESSOR</c>. With no such tag, rpm reads the payload as gzip through zlib, which passes
     /// uncompressed data through unchanged, so both are accepted.
     /// </summary>
-    private static Stream OpenPayload(PackageInput input, RpmHeader header, string sourceName, string payloadSource)
+    private static Stream OpenPayload(PeekableStream input, RpmHeader header, string sourceName, string payloadSource)
     {
         string format = header.GetString(RpmTag.PayloadFormat) ?? "cpio";
         if (format != "cpio")

@@ -77,10 +77,10 @@ public static partial class RpmReader
     {
         ArgumentNullException.ThrowIfNull(rpm);
         ArgumentNullException.ThrowIfNull(sourceName);
-        return ReadHeaders(new PackageInput(rpm), sourceName);
+        return ReadHeaders(new PeekableStream(rpm), sourceName);
     }
 
-    private static RpmHeaders ReadHeaders(PackageInput input, string sourceName)
+    private static RpmHeaders ReadHeaders(PeekableStream input, string sourceName)
     {
         var lead = ReadLead(input, sourceName);
         var signature = ReadHeader(input, sourceName, signature: true);
@@ -88,7 +88,7 @@ public static partial class RpmReader
         return new RpmHeaders(lead, signature, header);
     }
 
-    private static RpmLead ReadLead(PackageInput input, string sourceName)
+    private static RpmLead ReadLead(PeekableStream input, string sourceName)
     {
         Span<byte> lead = stackalloc byte[RpmLayout.LeadLength];
         int read = input.ReadAtLeast(lead, lead.Length, throwOnEndOfStream: false);
@@ -114,7 +114,7 @@ public static partial class RpmReader
     }
 
     /// <summary>Reads one header structure: intro, index, store and, for the signature, the padding after it.</summary>
-    private static RpmHeader ReadHeader(PackageInput input, string sourceName, bool signature)
+    private static RpmHeader ReadHeader(PeekableStream input, string sourceName, bool signature)
     {
         string what = signature ? Messages.RpmSignatureHeader : Messages.RpmMainHeader;
         long start = input.Position;

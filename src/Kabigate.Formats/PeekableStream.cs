@@ -1,10 +1,10 @@
-namespace Kabigate.Formats.Rpm;
+namespace Kabigate.Formats;
 
 /// <summary>
-/// The package stream as the reader sees it: forward only, counting the bytes consumed (for error offsets), able to
-/// peek a few bytes (the payload's compression magic) and leaving the caller's stream open when disposed.
+/// A caller's stream as a reader sees it: forward only, counting the bytes consumed (for error offsets), able to peek
+/// a few bytes once (to sniff a compression magic) and leaving the caller's stream open when disposed.
 /// </summary>
-internal sealed class PackageInput : Stream
+internal sealed class PeekableStream : Stream
 {
     private readonly Stream _inner;
 
@@ -14,7 +14,7 @@ internal sealed class PackageInput : Stream
     private int _peekedStart;
     private long _consumed;
 
-    internal PackageInput(Stream inner)
+    internal PeekableStream(Stream inner)
     {
         _inner = inner;
         _length = inner.CanSeek ? Math.Max(0, inner.Length - inner.Position) : null;
