@@ -27,9 +27,6 @@ public static partial class KernelSourceReader
     [GeneratedRegex(@"(?:^|/)(?:linux-headers-|kernels/)(?<r>[^/]+)/Module\.symvers$")]
     private static partial Regex HeadersSymvers();
 
-    [GeneratedRegex("UTS_RELEASE \"(?<r>[^\"]+)\"")]
-    private static partial Regex UtsRelease();
-
     /// <summary>Reads a kernel source that names exactly one kernel.</summary>
     /// <exception cref="ModuleFormatException">The source is malformed, of an unknown kind, lacks what a kernel ABI needs, or names several kernels.</exception>
     /// <exception cref="IOException">A file cannot be read.</exception>
@@ -100,11 +97,8 @@ public static partial class KernelSourceReader
 
     private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source)
     {
-        if (config is null)
-            return new KernelAbi(release, exports, source, null, "the headers carry no .config");
-        var parsed = KernelConfig.Parse(config);
-        var vermagic = parsed.Vermagic(release, out var reason);
-        return new KernelAbi(release, exports, source, vermagic, reason, parsed.Loader());
+        var (vermagic, reason, loader) = KernelFacts.Magic(config, [], release, "the headers carry no .config");
+        return new KernelAbi(release, exports, source, vermagic, reason, loader);
     }
 
     private static KernelAbi ReadDirectory(string dir, KernelSourceOptions options)
@@ -123,13 +117,7 @@ public static partial class KernelSourceReader
     private static string? ReleaseFromHeaders(string dir)
     {
         var uts = Path.Combine(dir, "include/generated/utsrelease.h");
-        if (File.Exists(uts))
-        {
-            var match = UtsRelease().Match(File.ReadAllText(uts));
-            if (match.Success)
-                return match.Groups["r"].Value;
-        }
-        return null;
+        return File.Exists(uts) ? KernelFacts.ReleaseFromUts(File.ReadAllBytes(uts)) : null;
     }
 
     [GeneratedRegex(@"linux-(?:headers|image)-(?<r>[^_/]+)_[^/]*\.deb$")]

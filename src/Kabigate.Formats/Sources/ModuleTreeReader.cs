@@ -16,7 +16,7 @@ internal static class ModuleTreeReader
         var release = options.Release ?? Path.GetFileName(dir);
         var boot = Path.GetFullPath(Path.Combine(dir, "../../../boot"));
         var symvers = SymversNames.Select(n => Path.Combine(dir, n))
-            .Concat(SymversNames.Skip(0).Take(3).Select(n => Path.Combine(boot, $"symvers-{release}{Path.GetExtension(n)}")))
+            .Concat(new[] { ".gz", ".xz", ".zst", "" }.Select(ext => Path.Combine(boot, $"symvers-{release}{ext}")))
             .FirstOrDefault(File.Exists);
         var set = ModuleSetReader.Read([dir]);
         if (set.Errors.Count > 0)
@@ -35,24 +35,11 @@ internal static class ModuleTreeReader
                 exports.Add(export);
         }
         foreach (var module in set.Modules)
-        {
-            var relative = Path.GetRelativePath(dir, module.Path);
-            var modulePath = relative[..relative.IndexOf(".ko", StringComparison.Ordinal)];
-            foreach (var export in module.Exports)
-                exports.Add(new KernelExport(export.Symbol, export.Crc, modulePath, export.Kind, export.Namespace));
-        }
+            exports.AddRange(KernelFacts.ModuleExports(module, Path.GetRelativePath(dir, module.Path)));
 
-        var intree = set.Modules.FirstOrDefault(m => m.InTree && m.Vermagic is not null);
-        string? vermagic = intree?.Vermagic is string v ? ReplaceRelease(v, release) : null;
         var configPath = new[] { Path.Combine(dir, "config"), Path.Combine(boot, $"config-{release}") }.FirstOrDefault(File.Exists);
-        var loader = configPath is null ? null : KernelConfig.Parse(File.ReadAllBytes(configPath)).Loader();
-        return new KernelAbi(release, exports, dir, vermagic, "the tree has no in-tree module to take the vermagic from", loader);
-    }
-
-    /// <summary>The tree's modules were built for it, so their vermagic is the kernel's; keep the tree's release word.</summary>
-    private static string ReplaceRelease(string vermagic, string release)
-    {
-        var space = vermagic.IndexOf(' ', StringComparison.Ordinal);
-        return space < 0 ? vermagic : release + vermagic[space..];
+        var (vermagic, reason, loader) = KernelFacts.Magic(configPath is null ? null : File.ReadAllBytes(configPath), set.Modules, release,
+            "the tree has neither a config nor an in-tree module to take the vermagic from");
+        return new KernelAbi(release, exports, dir, vermagic, reason, loader);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Kabigate.Abi;
 using Kabigate.Formats.Kernel;
@@ -139,7 +138,7 @@ internal static partial class PackageKernels
         List<KernelExport> exports;
         if (payload.Symvers is var (symversPath, symversData))
         {
-            release = options.Release ?? ReleaseFromUts(payload.UtsRelease) ?? KernelSourceReader.ReleaseFromSymversPath(symversPath) ?? fallbackRelease;
+            release = options.Release ?? KernelFacts.ReleaseFromUts(payload.UtsRelease) ?? KernelSourceReader.ReleaseFromSymversPath(symversPath) ?? fallbackRelease;
             exports = [.. SymversReader.Read(symversData, $"{source}!{symversPath}")];
             var listed = exports.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
             foreach (var module in payload.Modules)
@@ -165,44 +164,14 @@ internal static partial class PackageKernels
         return new KernelAbi(release, exports, source, vermagic, reason, loader);
     }
 
+    /// <summary>A packaged module's exports; its member path names its place below /lib/modules/R/.</summary>
     private static IEnumerable<KernelExport> ModuleExports(ModuleImage module, string release)
     {
         var path = module.Path[(module.Path.IndexOf('!', StringComparison.Ordinal) + 1)..];
         var prefix = $"lib/modules/{release}/";
-        var relative = path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : path;
-        if (relative.StartsWith("kernel/", StringComparison.Ordinal))
-            relative = relative["kernel/".Length..];
-        var modulePath = relative[..relative.IndexOf(".ko", StringComparison.Ordinal)];
-        return module.Exports.Select(e => new KernelExport(e.Symbol, e.Crc, modulePath, e.Kind, e.Namespace));
+        return KernelFacts.ModuleExports(module, path.StartsWith(prefix, StringComparison.Ordinal) ? path[prefix.Length..] : path);
     }
 
-    private static (string? Vermagic, string? Reason, LoaderConfig? Loader) Magic(Payload? payload, string release, string unknown)
-    {
-        if (payload?.Config is var (_, configData))
-        {
-            var config = KernelConfig.Parse(configData);
-            var vermagic = config.Vermagic(release, out var reason);
-            return (vermagic, reason, config.Loader());
-        }
-        var intree = payload?.Modules.FirstOrDefault(m => m.InTree && m.Vermagic is not null);
-        if (intree?.Vermagic is string magic)
-        {
-            var space = magic.IndexOf(' ', StringComparison.Ordinal);
-            return (space < 0 ? magic : release + magic[space..], null, null);
-        }
-        return (null, unknown, null);
-    }
-
-    private static string? ReleaseFromUts(byte[]? uts)
-    {
-        if (uts is null)
-            return null;
-        var text = Encoding.UTF8.GetString(uts);
-        var start = text.IndexOf("UTS_RELEASE \"", StringComparison.Ordinal);
-        if (start < 0)
-            return null;
-        start += "UTS_RELEASE \"".Length;
-        var end = text.IndexOf('"', start);
-        return end > start ? text[start..end] : null;
-    }
+    private static (string? Vermagic, string? Reason, LoaderConfig? Loader) Magic(Payload? payload, string release, string unknown) =>
+        KernelFacts.Magic(payload?.Config?.Data, payload?.Modules ?? [], release, unknown);
 }

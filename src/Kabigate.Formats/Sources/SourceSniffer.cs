@@ -29,8 +29,6 @@ public static class SourceSniffer
 {
     private const int HeadBytes = 4096;
 
-    private static ReadOnlySpan<byte> ArMagic => "!<arch>\n"u8;
-    private static ReadOnlySpan<byte> RpmMagic => [0xed, 0xab, 0xee, 0xdb];
     private static ReadOnlySpan<byte> IsoMagic => "CD001"u8;
     private const int IsoMagicOffset = 32769;
 
@@ -71,9 +69,9 @@ public static class SourceSniffer
     {
         if (ElfModuleReader.IsElf(head))
             return SourceKind.Module;
-        if (head.StartsWith(ArMagic))
+        if (head.StartsWith(Deb.ArLayout.Magic))
             return SourceKind.Deb;
-        if (head.StartsWith(RpmMagic))
+        if (Rpm.RpmReader.IsRpm(head))
             return SourceKind.Rpm;
         if (LooksLikeSymvers(head))
             return SourceKind.Symvers;

@@ -1,0 +1,60 @@
+using System.Text;
+using Kabigate.Abi;
+
+namespace Kabigate.Formats.Sources;
+
+/// <summary>
+/// What every kernel source derives the same way, whether it is a headers directory, a module tree or a package:
+/// the exports of the kernel's own modules, its version magic and loader options, and the release utsrelease.h names.
+/// </summary>
+internal static class KernelFacts
+{
+    /// <summary>
+    /// A module's exports as Module.symvers rows: the module column is its path below <c>/lib/modules/R/</c>
+    /// without <c>kernel/</c> and <c>.ko*</c> (<c>drivers/usb/storage/usb-storage</c>).
+    /// </summary>
+    /// <param name="module">The module.</param>
+    /// <param name="relativePath">Its path below the release's module directory.</param>
+    public static IEnumerable<KernelExport> ModuleExports(ModuleImage module, string relativePath)
+    {
+        if (relativePath.StartsWith("kernel/", StringComparison.Ordinal))
+            relativePath = relativePath["kernel/".Length..];
+        var modulePath = relativePath[..relativePath.IndexOf(".ko", StringComparison.Ordinal)];
+        return module.Exports.Select(e => new KernelExport(e.Symbol, e.Crc, modulePath, e.Kind, e.Namespace));
+    }
+
+    /// <summary>
+    /// The vermagic and loader options: from the kernel's .config when there is one (vermagic.h's rules), else the
+    /// vermagic of an in-tree module with the release word replaced (they were built for this kernel), else unknown.
+    /// </summary>
+    public static (string? Vermagic, string? Reason, LoaderConfig? Loader) Magic(byte[]? config, IEnumerable<ModuleImage> modules, string release, string unknown)
+    {
+        if (config is not null)
+        {
+            var parsed = KernelConfig.Parse(config);
+            var vermagic = parsed.Vermagic(release, out var reason);
+            return (vermagic, reason, parsed.Loader());
+        }
+        var intree = modules.FirstOrDefault(m => m.InTree && m.Vermagic is not null);
+        if (intree?.Vermagic is string magic)
+        {
+            var space = magic.IndexOf(' ', StringComparison.Ordinal);
+            return (space < 0 ? magic : release + magic[space..], null, null);
+        }
+        return (null, unknown, null);
+    }
+
+    /// <summary>The release include/generated/utsrelease.h defines, or null.</summary>
+    public static string? ReleaseFromUts(byte[]? uts)
+    {
+        if (uts is null)
+            return null;
+        var text = Encoding.UTF8.GetString(uts);
+        var start = text.IndexOf("UTS_RELEASE \"", StringComparison.Ordinal);
+        if (start < 0)
+            return null;
+        start += "UTS_RELEASE \"".Length;
+        var end = text.IndexOf('"', start);
+        return end > start ? text[start..end] : null;
+    }
+}
