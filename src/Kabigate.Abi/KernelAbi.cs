@@ -29,7 +29,6 @@ public sealed class KernelAbi
         _exports = new Dictionary<string, KernelExport>(StringComparer.Ordinal);
         foreach (var export in exports)
             _exports[export.Symbol] = export;
-        HasModversions = _exports.Values.Any(e => e.Crc is not null);
     }
 
     /// <summary>The kernel release, e.g. <c>6.1.0-47-amd64</c> or <c>4.18.0-259.el8.x86_64</c>.</summary>
@@ -63,7 +62,7 @@ public sealed class KernelAbi
     public IReadOnlyDictionary<string, KernelExport> Exports => _exports;
 
     /// <summary>Whether the kernel was built with CONFIG_MODVERSIONS (some export carries a CRC).</summary>
-    public bool HasModversions { get; }
+    public bool HasModversions => _exports.Values.Any(e => e.Crc is not null);
 
     /// <summary>Looks up one export.</summary>
     public bool TryGetExport(string symbol, out KernelExport export) => _exports.TryGetValue(symbol, out export!);
