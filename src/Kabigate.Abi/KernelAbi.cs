@@ -75,14 +75,3 @@ public sealed class KernelAbi
 /// <param name="ForceLoad">CONFIG_MODULE_FORCE_LOAD: a module without vermagic or modversions loads, tainting the kernel.</param>
 /// <param name="AllowMissingNamespaceImports">CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS: a missing import_ns only warns.</param>
 public sealed record LoaderConfig(bool ForceLoad, bool AllowMissingNamespaceImports);
-
-/// <summary>Kernel release naming.</summary>
-public static class KernelReleases
-{
-    /// <summary>Debian's flavour (the part after <c>X.Y.Z-N-</c>), or null for other naming schemes.</summary>
-    public static string? Flavour(string release)
-    {
-        var parts = release.Split('-', 3);
-        return parts.Length == 3 && parts[1].All(char.IsAsciiDigit) && parts[2].Length > 0 ? parts[2] : null;
-    }
-}

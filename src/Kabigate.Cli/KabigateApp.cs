@@ -15,6 +15,15 @@ public static class KabigateApp
             CheckCommand.Create(stdout, stderr),
             WhyCommand.Create(stdout, stderr),
             InspectCommand.Create(stdout, stderr),
+            IngestCommand.Create(stdout, stderr),
+            StoreCommands.Kernels(stdout, stderr),
+            StoreCommands.Kmods(stdout, stderr),
+            DiffCommand.Create(stdout, stderr),
+            StoreCommands.History(stdout, stderr),
+            MatrixCommand.Create(stdout, stderr),
+            StoreCommands.Compatible(stdout, stderr),
+            StoreCommands.KmodsFor(stdout, stderr),
+            StoreCommands.GreylistCommand(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)

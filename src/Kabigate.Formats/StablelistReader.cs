@@ -18,7 +18,7 @@ namespace Kabigate.Formats;
 /// spaces, plain lists not at all), is a symbol and must be a C identifier.</description></item>
 /// </list>
 /// </remarks>
-public static class StablelistReader
+public static partial class StablelistReader
 {
     /// <summary>Reads a stablelist file.</summary>
     /// <param name="path">The file.</param>
@@ -28,8 +28,61 @@ public static class StablelistReader
     public static Stablelist Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        int hash = path.LastIndexOf('#');
+        if (hash > 0 && Directory.Exists(path[..hash]))
+            return ReadKabiModuleDirectory(path[..hash], path[(hash + 1)..], path);
+        if (Directory.Exists(path))
+            return ReadKabiModuleDirectory(path, null, path);
         return Read(File.ReadAllBytes(path), path);
     }
+
+    /// <summary>
+    /// Reads RHEL's kabi-module directory (<c>redhat/kabi/kabi-module/kabi_&lt;arch&gt;</c>): one file per symbol, named
+    /// after it, whose first line is the minor-release range it is stable in (<c>#first-last</c>, an empty end meaning
+    /// open-ended) and whose second line is its Module.symvers row. With <paramref name="minor"/> (as in
+    /// <c>kabi_x86_64#4</c>), only the symbols whose range holds that minor release.
+    /// </summary>
+    /// <exception cref="ModuleFormatException">A file is not of that shape, or the minor release is not a number.</exception>
+    public static Stablelist ReadKabiModuleDirectory(string directory, string? minor, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        int? wanted = null;
+        if (minor is not null)
+        {
+            if (!int.TryParse(minor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m))
+                throw new ModuleFormatException(sourceName, $"'{minor}' is not a minor release number (DIR#MINOR, e.g. kabi_x86_64#4)");
+            wanted = m;
+        }
+        var symbols = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith('.'))
+                continue;
+            var lines = File.ReadAllLines(file);
+            var range = lines.Length > 0 ? KabiRange().Match(lines[0].Trim()) : System.Text.RegularExpressions.Match.Empty;
+            if (!range.Success)
+                throw new ModuleFormatException(file, "line 1 is not a minor-release range '#FIRST-LAST' (LAST may be empty)", line: 1, lineText: lines.Length > 0 ? lines[0] : "");
+            // Lines 2.. may hold more '#' annotations (#I:, #P:) before the Module.symvers row.
+            int row = Array.FindIndex(lines, 1, l => l.Length > 0 && !l.StartsWith('#'));
+            if (row < 0 || lines[row].Split('\t').Length < 3 || lines[row].Split('\t')[1] != name)
+                throw new ModuleFormatException(file, $"no Module.symvers row of '{name}' after the range line", line: row < 0 ? lines.Length : row + 1, lineText: row < 0 ? "" : lines[row]);
+            if (!IsIdentifier(System.Text.Encoding.ASCII.GetBytes(name)))
+                throw new ModuleFormatException(file, Messages.InvalidSymbolName(name));
+            if (wanted is { } w)
+            {
+                int first = int.Parse(range.Groups["first"].Value, System.Globalization.CultureInfo.InvariantCulture);
+                var last = range.Groups["last"].Value;
+                if (w < first || (last.Length > 0 && w > int.Parse(last, System.Globalization.CultureInfo.InvariantCulture)))
+                    continue;
+            }
+            symbols.Add(name);
+        }
+        return new Stablelist(symbols, sourceName);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^#(?<first>\d+)-(?<last>\d*)$")]
+    private static partial System.Text.RegularExpressions.Regex KabiRange();
 
     /// <summary>Reads stablelist data.</summary>
     /// <param name="data">The bytes (UTF-8 or ASCII; a BOM is ignored).</param>

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Kabigate.Abi;
+using Kabigate.Cli.Commands;
+using Kabigate.Store;
+
+namespace Kabigate.Cli.Rendering;
+
+/// <summary>The kmod × kernel matrix as text, JSON (schema 1), CSV and a self-contained HTML page.</summary>
+internal static class MatrixReport
+{
+    public static string Text(Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels)
+    {
+        var text = new StringBuilder();
+        for (int k = 0; k < kernels.Count; k++)
+            text.Append(CultureInfo.InvariantCulture, $"K{k + 1} = {StoreAccess.Label(kernels[k])}\n");
+        var headers = new[] { "ID", "KMOD", "BUILT FOR" }.Concat(kernels.Select((_, k) => $"K{k + 1}")).ToArray();
+        var table = new TextTable(headers);
+        for (int m = 0; m < kmods.Count; m++)
+            table.Add([kmods[m].Id.ToString(CultureInfo.InvariantCulture), kmods[m].Name, StoreAccess.BuiltFor(kmods[m].Vermagic), .. matrix[m].Select(v => v.Loads ? "ok" : Short(v))]);
+        text.Append(table.Render());
+        int loads = matrix.Sum(row => row.Count(v => v.Loads));
+        text.Append(CultureInfo.InvariantCulture, $"{loads} of {kmods.Count * kernels.Count} (kmod, kernel) pairs load; a failing cell shows the first problem's kind\n");
+        return text.ToString();
+    }
+
+    public static void Json(TextWriter stdout, Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels) =>
+        Rendering.Json.Write(stdout, json =>
+        {
+            json.WriteStartObject();
+            json.WriteNumber("schema", 1);
+            json.WriteStartArray("kernels");
+            foreach (var k in kernels)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("id", k.Id);
+                json.WriteString("release", k.Release);
+                json.WriteString("line", k.Line);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("kmods");
+            for (int m = 0; m < kmods.Count; m++)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("id", kmods[m].Id);
+                json.WriteString("name", kmods[m].Name);
+                json.WriteString("built_for", StoreAccess.BuiltFor(kmods[m].Vermagic));
+                json.WriteStartArray("verdicts");
+                foreach (var verdict in matrix[m])
+                {
+                    json.WriteStartObject();
+                    json.WriteBoolean("loads", verdict.Loads);
+                    StoreCommands.WriteProblems(json, verdict);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }, indented: false);
+
+    public static void Csv(TextWriter stdout, Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels)
+    {
+        stdout.WriteLine("kmod_id,kmod,built_for,kernel_id,kernel,loads,problems,first_problem");
+        for (int m = 0; m < kmods.Count; m++)
+        {
+            for (int k = 0; k < kernels.Count; k++)
+            {
+                var v = matrix[m][k];
+                stdout.WriteLine(string.Join(",", kmods[m].Id, Rendering.Csv.Field(kmods[m].Name), Rendering.Csv.Field(StoreAccess.BuiltFor(kmods[m].Vermagic)), kernels[k].Id,
+                    Rendering.Csv.Field(kernels[k].Release), v.Loads ? "true" : "false", v.Problems.Count, Rendering.Csv.Field(v.Problems.FirstOrDefault()?.Message ?? "")));
+            }
+        }
+    }
+
+    public static string Html(Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels, string store)
+    {
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var html = new StringBuilder();
+        int loads = matrix.Sum(row => row.Count(v => v.Loads));
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kabigate matrix</title>\n<style>\n")
+            .Append("body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;font-size:13px}")
+            .Append("th,td{border:1px solid #ccc;padding:3px 6px;text-align:center;white-space:nowrap}th.k{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal}")
+            .Append("td.n{text-align:left}td.ok{background:#c8ecc8}td.fail{background:#f5c2c2;cursor:help}td.ok::after{content:'✓'}td.fail::after{content:'✗'}")
+            .Append(".legend span{display:inline-block;padding:2px 8px;margin-right:8px}\n</style></head><body>\n")
+            .Append(CultureInfo.InvariantCulture, $"<h1>Which kmod loads on which kernel</h1>\n<p>{kmods.Count} kmods × {kernels.Count} kernels from <code>{E(store)}</code>: {loads} of {kmods.Count * kernels.Count} pairs load. Hover a red cell for the kernel's reasons.</p>\n")
+            .Append("<p class=\"legend\"><span class=\"ok\" style=\"background:#c8ecc8\">✓ loads</span><span style=\"background:#f5c2c2\">✗ refused by the loader</span></p>\n")
+            .Append("<table><thead><tr><th>kmod</th><th>built for</th>");
+        foreach (var k in kernels)
+            html.Append(CultureInfo.InvariantCulture, $"<th class=\"k\" title=\"id:{k.Id} {E(k.Source)}\">{E(StoreAccess.Label(k))}</th>");
+        html.Append("</tr></thead><tbody>\n");
+        for (int m = 0; m < kmods.Count; m++)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"n\" title=\"id:{kmods[m].Id} {E(kmods[m].Path)}\">{E(kmods[m].Name)}</td><td class=\"n\">{E(StoreAccess.BuiltFor(kmods[m].Vermagic))}</td>");
+            foreach (var v in matrix[m])
+            {
+                if (v.Loads)
+                    html.Append("<td class=\"ok\"></td>");
+                else
+                    html.Append(CultureInfo.InvariantCulture, $"<td class=\"fail\" title=\"{E(string.Join("\n", v.Problems.Select(p => p.Message)))}\"></td>");
+            }
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody></table>\n</body></html>\n");
+        return html.ToString();
+    }
+
+    private static string Short(Verdict verdict) => verdict.Problems[0].Kind.ToJsonName();
+}

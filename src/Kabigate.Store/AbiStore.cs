@@ -1,0 +1,399 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using Kabigate.Abi;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Kabigate.Store;
+
+/// <summary>
+/// The history of every kernel ABI and kmod kabigate has seen, in SQLite (the default) or PostgreSQL, through one
+/// code path. Readers see a consistent snapshot and are never blocked by an ingest; ingests are serialized,
+/// transactional and idempotent.
+/// </summary>
+public sealed partial class AbiStore : IDisposable
+{
+    private readonly DbConnection _connection;
+    private readonly NpgsqlDataSource? _dataSource;
+    private DbTransaction? _transaction;
+    private string[]? _symbolNames;
+    private string[]? _names;
+    private readonly Dictionary<long, AbiRow[]> _decoded = [];
+
+    private AbiStore(StoreLocation location, DbConnection connection, NpgsqlDataSource? dataSource)
+    {
+        Location = location;
+        _connection = connection;
+        _dataSource = dataSource;
+    }
+
+    /// <summary>Where the store is.</summary>
+    public StoreLocation Location { get; }
+
+    /// <summary>The store's schema version.</summary>
+    public int SchemaVersion { get; private set; }
+
+    /// <summary>
+    /// Opens a store, creating it (and applying migrations) when <paramref name="create"/>; otherwise a missing SQLite
+    /// file is an error. Read commands then see one snapshot for their whole run.
+    /// </summary>
+    /// <exception cref="StoreException">The store cannot be reached, is not a kabigate store, or has a newer schema.</exception>
+    public static AbiStore Open(StoreLocation location, bool create)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        AbiStore store;
+        if (location.Provider == StoreProvider.Sqlite)
+        {
+            if (!File.Exists(location.Target))
+            {
+                if (!create)
+                    throw new StoreException($"no store at {location.Display}: run 'kabigate ingest' first, or name one with --db or ${StoreLocation.EnvironmentVariable}");
+                Directory.CreateDirectory(Path.GetDirectoryName(location.Target)!);
+            }
+            else if (Directory.Exists(location.Target))
+            {
+                throw new StoreException($"{location.Display}: is a directory, not a store file");
+            }
+            var builder = new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 };
+            var connection = new SqliteConnection(builder.ToString());
+            store = new AbiStore(location, connection, null);
+            store.Guard(() =>
+            {
+                connection.Open();
+                store.Execute("PRAGMA journal_mode=WAL");
+                store.Execute("PRAGMA synchronous=NORMAL");
+                store.Execute("PRAGMA foreign_keys=ON");
+            }, "open");
+        }
+        else
+        {
+            var dataSource = new NpgsqlSlimDataSourceBuilder(location.Target).Build();
+            store = new AbiStore(location, dataSource.CreateConnection(), dataSource);
+            store.Guard(() => store._connection.Open(), "connect");
+        }
+        try
+        {
+            store.Migrate();
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return store;
+    }
+
+    /// <summary>Begins a read snapshot: every query until <see cref="Dispose"/> sees the store as it is now.</summary>
+    public void BeginSnapshot()
+    {
+        if (_transaction is not null)
+            throw new InvalidOperationException("a transaction is already open");
+        Guard(() =>
+        {
+            _transaction = _connection is SqliteConnection sqlite
+                ? sqlite.BeginTransaction(deferred: true)
+                : _connection.BeginTransaction(IsolationLevel.RepeatableRead);
+        }, "begin a snapshot");
+    }
+
+    /// <summary>Begins an ingest: one write transaction, serialized against other writers, committed by <see cref="IngestSession.Commit"/>.</summary>
+    public IngestSession BeginIngest()
+    {
+        if (_transaction is not null)
+            throw new InvalidOperationException("a transaction is already open");
+        BeginWrite();
+        return new IngestSession(this);
+    }
+
+    /// <summary>Every stored kernel release, in line and version order.</summary>
+    public IReadOnlyList<StoredKernel> Kernels()
+    {
+        var rows = Query(
+            "SELECT k.id, k.release, k.line, k.content_hash, k.abi_id, a.export_count, k.vermagic, k.source, k.ingested_at, " +
+            "(SELECT COUNT(*) FROM kernels o WHERE o.release = k.release) FROM kernels k JOIN abis a ON a.id = k.abi_id",
+            [],
+            r => new StoredKernel(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), (int)r.GetInt64(5),
+                r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7), ParseTime(r.GetString(8)), (int)r.GetInt64(9)));
+        return rows.OrderBy(k => k.Line, StringComparer.Ordinal).ThenBy(k => k.Release, KernelReleases.Comparer).ThenBy(k => k.Id).ToList();
+    }
+
+    /// <summary>Every stored kmod, by name, then id.</summary>
+    public IReadOnlyList<StoredKmod> Kmods() =>
+        Query("SELECT id, name, content_hash, vermagic, license, source, path, ingested_at FROM kmods ORDER BY name, id", [],
+            r => new StoredKmod(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetString(6), ParseTime(r.GetString(7))));
+
+    /// <summary>
+    /// Rebuilds a stored kernel's ABI; with <paramref name="only"/>, just the exports of those symbols (what a set of
+    /// kmods can import), which is all the loader's rules read for them and much faster for long histories.
+    /// </summary>
+    public KernelAbi LoadKernel(StoredKernel kernel, IReadOnlySet<string>? only = null)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        var details = Query(
+            "SELECT vermagic, vermagic_unknown, export_kinds_unknown, force_load, allow_missing_ns FROM kernels WHERE id = @id",
+            [("id", kernel.Id)],
+            r => (Vermagic: r.IsDBNull(0) ? null : r.GetString(0), VermagicUnknown: r.IsDBNull(1) ? null : r.GetString(1),
+                KindsUnknown: r.IsDBNull(2) ? null : r.GetString(2), Force: r.IsDBNull(3) ? (long?)null : r.GetInt64(3),
+                AllowNs: r.IsDBNull(4) ? (long?)null : r.GetInt64(4))).Single();
+        var rows = DecodeAbi(kernel.AbiId);
+        var symbols = SymbolNames();
+        var names = Names();
+        HashSet<int>? wanted = null;
+        if (only is not null)
+        {
+            var ids = SymbolIds();
+            wanted = [];
+            foreach (var symbol in only)
+            {
+                if (ids.TryGetValue(symbol, out var id))
+                    wanted.Add(id);
+            }
+        }
+        var exports = new List<KernelExport>(wanted?.Count ?? rows.Length);
+        foreach (var row in rows)
+        {
+            if (wanted is not null && !wanted.Contains(row.Symbol))
+                continue;
+            exports.Add(new KernelExport(symbols[row.Symbol], row.HasCrc ? row.Crc : null, names[row.Module], row.Kind, row.Namespace == 0 ? null : names[row.Namespace]));
+        }
+        var loader = details.Force is null || details.AllowNs is null ? null : new LoaderConfig(details.Force != 0, details.AllowNs != 0);
+        return new KernelAbi(kernel.Release, exports, kernel.Source, details.Vermagic, details.VermagicUnknown, loader, details.KindsUnknown);
+    }
+
+    /// <summary>Rebuilds a stored kmod.</summary>
+    public ModuleImage LoadKmod(StoredKmod kmod)
+    {
+        ArgumentNullException.ThrowIfNull(kmod);
+        var blob = Query("SELECT data FROM kmods WHERE id = @id", [("id", kmod.Id)], r => (byte[])r.GetValue(0)).Single();
+        return KmodCodec.Decode(blob, kmod.Path, $"{Location.Display}: kmod {kmod.Id}");
+    }
+
+    /// <summary>Bytes the store occupies: the SQLite file and its write-ahead log, or the PostgreSQL database.</summary>
+    public long SizeOnDisk()
+    {
+        if (Location.Provider == StoreProvider.Sqlite)
+        {
+            long size = new FileInfo(Location.Target).Length;
+            var wal = new FileInfo(Location.Target + "-wal");
+            return wal.Exists ? size + wal.Length : size;
+        }
+        return Query("SELECT pg_database_size(current_database())", [], r => r.GetInt64(0)).Single();
+    }
+
+    /// <summary>Closes the store; an ingest not committed is rolled back.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            _transaction?.Dispose();
+        }
+        catch (DbException)
+        {
+            // The connection is going away; the engine rolls back what was not committed.
+        }
+        _transaction = null;
+        _connection.Dispose();
+        _dataSource?.Dispose();
+    }
+
+    internal void BeginWrite()
+    {
+        Guard(() =>
+        {
+            if (_connection is SqliteConnection sqlite)
+            {
+                _transaction = sqlite.BeginTransaction(deferred: false);
+            }
+            else
+            {
+                _transaction = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
+                Execute("SELECT pg_advisory_xact_lock(4242750001)");
+            }
+        }, "begin a write");
+        _symbolNames = null;
+        _names = null;
+        _symbolIds = null;
+        _nameIds = null;
+    }
+
+    internal void CommitWrite()
+    {
+        Guard(() => _transaction!.Commit(), "commit");
+        _transaction!.Dispose();
+        _transaction = null;
+        if (_connection is SqliteConnection)
+            Guard(() => Execute("PRAGMA wal_checkpoint(TRUNCATE)"), "checkpoint");
+    }
+
+    private void Migrate()
+    {
+        var tables = Query(
+            _connection is SqliteConnection
+                ? "SELECT name FROM sqlite_master WHERE type = 'table'"
+                : "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+            [], r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+        int version = 0;
+        if (tables.Contains("schema_migrations"))
+            version = (int)Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], r => r.GetInt64(0)).Single();
+        else if (tables.Count > 0)
+            throw new StoreException($"{Location.Display}: not a kabigate store (it has other tables: {string.Join(", ", tables.Order().Take(5))}); refusing to touch it");
+        if (version > Schema.Latest)
+            throw new StoreException($"{Location.Display}: the store's schema version is {version}, newer than this kabigate knows ({Schema.Latest}); use a newer kabigate (nothing was changed)");
+        if (version < Schema.Latest)
+        {
+            BeginWrite();
+            // Another writer may have migrated while we waited for the lock.
+            int current = tables.Contains("schema_migrations")
+                ? (int)Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], r => r.GetInt64(0)).Single()
+                : 0;
+            foreach (var migration in Schema.Migrations.Where(m => m.Version > current))
+            {
+                foreach (var statement in migration.Statements)
+                    Execute(Schema.ForProvider(statement, Location.Provider));
+                Execute("INSERT INTO schema_migrations (version, description, applied_at) VALUES (@v, @d, @t)",
+                    ("v", (long)migration.Version), ("d", migration.Description), ("t", Now()));
+            }
+            CommitWrite();
+        }
+        SchemaVersion = Schema.Latest;
+    }
+
+    internal AbiRow[] DecodeAbi(long abiId)
+    {
+        if (_decoded.TryGetValue(abiId, out var cached))
+            return cached;
+        var (baseId, data) = Query("SELECT base_id, data FROM abis WHERE id = @id", [("id", abiId)],
+            r => (BaseId: r.IsDBNull(0) ? (long?)null : r.GetInt64(0), Data: (byte[])r.GetValue(1))).SingleOrDefault();
+        if (data is null)
+            throw new StoreException($"{Location.Display}: ABI {abiId} is missing");
+        var rows = AbiCodec.Decode(data, baseId is { } b ? DecodeAbi(b) : null, $"{Location.Display}: ABI {abiId}");
+        _decoded[abiId] = rows;
+        return rows;
+    }
+
+    internal string[] SymbolNames() => _symbolNames ??= LoadNames("symbols");
+
+    internal string[] Names() => _names ??= LoadNames("names");
+
+    private Dictionary<string, int>? _symbolIds;
+    private Dictionary<string, int>? _nameIds;
+
+    internal Dictionary<string, int> SymbolIds() => _symbolIds ??= Index(SymbolNames());
+
+    internal Dictionary<string, int> NameIds() => _nameIds ??= Index(Names());
+
+    private static Dictionary<string, int> Index(string[] names)
+    {
+        var index = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
+        for (int i = 1; i < names.Length; i++)
+        {
+            if (names[i] is not null)
+                index[names[i]] = i;
+        }
+        return index;
+    }
+
+    private string[] LoadNames(string table)
+    {
+        var rows = Query($"SELECT id, name FROM {table}", [], r => (Id: r.GetInt64(0), Name: r.GetString(1)));
+        var names = new string[rows.Count == 0 ? 1 : rows.Max(r => r.Id) + 1];
+        foreach (var (id, name) in rows)
+            names[id] = name;
+        return names;
+    }
+
+    internal void Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        Guard(() => command.ExecuteNonQuery(), "write");
+    }
+
+    internal List<T> Query<T>(string sql, (string Name, object? Value)[] parameters, Func<DbDataReader, T> map)
+    {
+        using var command = Command(sql, parameters);
+        var results = new List<T>();
+        Guard(() =>
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                results.Add(map(reader));
+        }, "read");
+        return results;
+    }
+
+    /// <summary>Inserts many rows with multi-row VALUES lists, in batches both engines accept.</summary>
+    internal void InsertMany(string table, string[] columns, IReadOnlyList<object?[]> rows)
+    {
+        const int MaxParameters = 30000;
+        int perBatch = Math.Max(1, MaxParameters / columns.Length);
+        for (int start = 0; start < rows.Count; start += perBatch)
+        {
+            int count = Math.Min(perBatch, rows.Count - start);
+            var sql = new System.Text.StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
+            var parameters = new (string, object?)[count * columns.Length];
+            for (int r = 0; r < count; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (int c = 0; c < columns.Length; c++)
+                {
+                    var name = $"p{r}_{c}";
+                    sql.Append(c == 0 ? "@" : ", @").Append(name);
+                    parameters[(r * columns.Length) + c] = (name, rows[start + r][c]);
+                }
+                sql.Append(')');
+            }
+            Execute(sql.ToString(), parameters);
+        }
+    }
+
+    private DbCommand Command(string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = _transaction;
+        command.CommandTimeout = 600;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    /// <summary>Turns the engines' exceptions into one-line <see cref="StoreException"/>s.</summary>
+    internal void Guard(Action action, string doing)
+    {
+        try
+        {
+            action();
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreException($"{Location.Display}: cannot {doing}: {SqliteMessage(e)}", e);
+        }
+        catch (NpgsqlException e)
+        {
+            var inner = e.InnerException is { } i and not NpgsqlException ? $" ({i.Message})" : "";
+            throw new StoreException($"{Location.Display}: cannot {doing}: {e.Message.TrimEnd('.')}{inner}", e);
+        }
+        catch (InvalidOperationException e) when (e.Source?.StartsWith("Npgsql", StringComparison.Ordinal) == true)
+        {
+            throw new StoreException($"{Location.Display}: cannot {doing}: {e.Message}", e);
+        }
+    }
+
+    private static string SqliteMessage(SqliteException e) => e.SqliteErrorCode switch
+    {
+        26 => "not an SQLite database",
+        _ => e.Message.Replace("SQLite Error " + e.SqliteErrorCode + ": ", "", StringComparison.Ordinal).Trim('\'', ' ', '.'),
+    };
+
+    internal static string Now() => DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : DateTimeOffset.MinValue;
+}
