@@ -25,7 +25,7 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit
   echo "prepare-data: apt-get update" >&2
   as_root apt-get update -q >&2
 fi
-apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrepo-c python3 postgresql
+apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrepo-c python3 postgresql dnf python3-junitparser
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \

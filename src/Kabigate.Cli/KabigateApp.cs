@@ -24,6 +24,8 @@ public static class KabigateApp
             StoreCommands.Compatible(stdout, stderr),
             StoreCommands.KmodsFor(stdout, stderr),
             StoreCommands.GreylistCommand(stdout, stderr),
+            GateCommand.Create(stdout, stderr),
+            PublishGatedCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)

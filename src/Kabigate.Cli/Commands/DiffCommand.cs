@@ -40,7 +40,7 @@ internal static class DiffCommand
     {
         var (policy, list) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
         using var arguments = new KernelArguments(request.Db, stderr);
-        var (kmods, errors) = request.Kmods.Count > 0 ? arguments.Kmods(request.Kmods) : ([], []);
+        var (kmods, _, errors) = request.Kmods.Count > 0 ? arguments.Kmods(request.Kmods) : ([], [], []);
         if (errors.Count > 0)
         {
             foreach (var error in errors)

@@ -62,23 +62,7 @@ internal static class MatrixCommand
     /// <returns>The verdicts, indexed [kmod][kernel].</returns>
     public static Verdict[][] Compute(IReadOnlyList<KernelAbi> kernels, IReadOnlyList<ModuleImage> kmods, IReadOnlyList<string> sources)
     {
-        var groups = new List<List<int>>();
-        foreach (var bySource in Enumerable.Range(0, kmods.Count).GroupBy(i => sources[i], StringComparer.Ordinal))
-        {
-            var open = new List<(HashSet<string> Names, List<int> Members)>();
-            foreach (var i in bySource)
-            {
-                var slot = open.FirstOrDefault(g => !g.Names.Contains(kmods[i].Name));
-                if (slot.Members is null)
-                {
-                    slot = (new HashSet<string>(StringComparer.Ordinal), new List<int>());
-                    open.Add(slot);
-                }
-                slot.Names.Add(kmods[i].Name);
-                slot.Members.Add(i);
-            }
-            groups.AddRange(open.Select(g => g.Members));
-        }
+        var groups = Gate.GroupBySource(kmods, sources);
         var rows = new Verdict[kmods.Count][];
         foreach (var group in groups)
         {

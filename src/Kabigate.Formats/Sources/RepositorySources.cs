@@ -24,8 +24,22 @@ public static class RepositorySources
     /// <exception cref="ModuleFormatException">The repository cannot be read, or holds no such kernel.</exception>
     public static IReadOnlyList<KernelAbi> Kernels(string location, string? release, KernelSourceOptions options)
     {
+        var kernels = KernelPackages(location, release, options).Select(k => k.Kernel).ToList();
+        if (kernels.Count == 0)
+        {
+            throw new ModuleFormatException(location, release is null
+                ? "the repository holds no kernel package with kABI provides (kernel(sym) or ksym(flavor:sym))"
+                : $"the repository holds no kernel package of release '{release}'");
+        }
+        return kernels;
+    }
+
+    /// <summary>Every kernel package of the repository (or of one release) with the ABI its kABI provides give; none when it has no kernel package.</summary>
+    /// <exception cref="ModuleFormatException">The repository cannot be read.</exception>
+    public static IReadOnlyList<(RepoPackage Package, KernelAbi Kernel)> KernelPackages(string location, string? release, KernelSourceOptions options)
+    {
         using var repository = RpmRepository.Open(location);
-        var kernels = new List<KernelAbi>();
+        var kernels = new List<(RepoPackage, KernelAbi)>();
         foreach (var package in repository.ReadPackages())
         {
             var provides = package.Provides.Select(p => (p.Name, Op(p.Flags), Evr(p))).ToList();
@@ -35,13 +49,7 @@ public static class RepositorySources
                 continue;
             var kernel = PackageKernels.FromProvides(provides, $"{location}#{packageRelease} ({package.LocationHref})", options.Release ?? packageRelease);
             if (kernel is not null)
-                kernels.Add(kernel);
-        }
-        if (kernels.Count == 0)
-        {
-            throw new ModuleFormatException(location, release is null
-                ? "the repository holds no kernel package with kABI provides (kernel(sym) or ksym(flavor:sym))"
-                : $"the repository holds no kernel package of release '{release}'");
+                kernels.Add((package, kernel));
         }
         return kernels;
     }
