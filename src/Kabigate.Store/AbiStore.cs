@@ -212,10 +212,17 @@ public sealed partial class AbiStore : IDisposable
                 Execute("SELECT pg_advisory_xact_lock(4242750001)");
             }
         }, "begin a write");
+        ForgetCachedNames();
+    }
+
+    /// <summary>The name tables and decoded ABIs are read once per transaction: a write may have added to them.</summary>
+    private void ForgetCachedNames()
+    {
         _symbolNames = null;
         _names = null;
         _symbolIds = null;
         _nameIds = null;
+        _decoded.Clear();
     }
 
     internal void CommitWrite()
@@ -223,6 +230,7 @@ public sealed partial class AbiStore : IDisposable
         Guard(() => _transaction!.Commit(), "commit");
         _transaction!.Dispose();
         _transaction = null;
+        ForgetCachedNames();
         if (_connection is SqliteConnection)
             Guard(() => Execute("PRAGMA wal_checkpoint(TRUNCATE)"), "checkpoint");
     }
@@ -326,7 +334,8 @@ public sealed partial class AbiStore : IDisposable
     /// <summary>Inserts many rows with multi-row VALUES lists, in batches both engines accept.</summary>
     internal void InsertMany(string table, string[] columns, IReadOnlyList<object?[]> rows)
     {
-        const int MaxParameters = 30000;
+        // Small statements: binding looks parameters up by name, which grows with the square of their count.
+        const int MaxParameters = 1000;
         int perBatch = Math.Max(1, MaxParameters / columns.Length);
         for (int start = 0; start < rows.Count; start += perBatch)
         {

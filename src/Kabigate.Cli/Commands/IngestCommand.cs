@@ -40,6 +40,7 @@ internal static class IngestCommand
             stderr.WriteLine("kabigate: ERROR: nothing to ingest: name kernels and kmods (see 'kabigate ingest --help')");
             return ExitCodes.Error;
         }
+        var timings = new Timings(stderr);
         var location = StoreLocation.Resolve(request.Db);
         var log = (string line) => { lock (stderr) stderr.WriteLine($"kabigate: {line}"); };
         var options = new KernelSourceOptions(request.Release, log);
@@ -49,6 +50,7 @@ internal static class IngestCommand
             .ToList();
         var results = new (IReadOnlyList<KernelAbi> Kernels, IReadOnlyList<ModuleImage> Kmods, string? Error, IReadOnlyList<string> Warnings)[jobs.Count];
         Parallel.For(0, jobs.Count, i => results[i] = Read(jobs[i].Source, jobs[i].Role, options));
+        timings.Mark("read sources");
 
         foreach (var result in results)
         {
@@ -90,8 +92,13 @@ internal static class IngestCommand
             }
             session.Commit();
         }
+        timings.Mark("store");
+        const int MaxKmodLines = 50;
+        int kmodLines = outcomes.Count(o => o.Kind == "kmod");
         foreach (var (kind, result) in outcomes)
         {
+            if (kind == "kmod" && kmodLines > MaxKmodLines)
+                continue;
             var outcome = result.Outcome switch
             {
                 IngestOutcome.Stored => "stored",
@@ -109,7 +116,39 @@ internal static class IngestCommand
             $"ingested {kernels.Count} kernels ({Count("kernel", IngestOutcome.Stored)} new, {Count("kernel", IngestOutcome.AlreadyStored)} already stored, {Count("kernel", IngestOutcome.StoredConflicting)} with conflicting content) " +
             $"and {kmods.Count} kmods ({Count("kmod", IngestOutcome.Stored)} new, {Count("kmod", IngestOutcome.AlreadyStored)} already stored); " +
             $"the store holds {storedKernels} kernels and {storedKmods} kmods in {store.SizeOnDisk() / 1024.0:0} KiB");
+        Summarize(store, outcomes.Where(o => o.Kind == "kernel").Select(o => o.Result.What).Distinct().ToList(), stdout);
+        timings.Mark("summary");
         return ExitCodes.Ok;
+    }
+
+    private const int SummaryKernels = 20;
+
+    /// <summary>
+    /// The verdicts of every stored kmod on the kernels just ingested (or, when only kmods were, on the newest stored
+    /// kernels): what the store now says, in one line per kernel.
+    /// </summary>
+    private static void Summarize(AbiStore store, IReadOnlyList<string> ingestedReleases, TextWriter stdout)
+    {
+        store.BeginSnapshot();
+        var storedKmods = store.Kmods();
+        var all = store.Kernels();
+        if (storedKmods.Count == 0 || all.Count == 0)
+            return;
+        var kernels = (ingestedReleases.Count > 0 ? all.Where(k => ingestedReleases.Contains(k.Release)) : all.OrderByDescending(k => k.Id))
+            .Take(SummaryKernels).ToList();
+        var modules = storedKmods.Select(store.LoadKmod).ToList();
+        var projection = StoreAccess.Projection(modules);
+        var abis = kernels.Select(k => store.LoadKernel(k, projection)).ToList();
+        var matrix = MatrixCommand.Compute(abis, modules, storedKmods.Select(k => k.Source).ToList());
+        stdout.WriteLine($"verdicts of the {modules.Count} stored kmods:");
+        for (int k = 0; k < kernels.Count; k++)
+        {
+            var failing = matrix.Select(row => row[k]).Where(v => !v.Loads).ToList();
+            var reasons = failing.SelectMany(v => v.Problems.Take(1)).GroupBy(p => p.Kind).OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Count()} {g.Key.ToJsonName()}");
+            stdout.WriteLine($"  {StoreAccess.Label(kernels[k])}: {modules.Count - failing.Count} load, {failing.Count} fail{(failing.Count > 0 ? $" (first problem: {string.Join(", ", reasons)})" : "")}");
+        }
+        stdout.WriteLine("'kabigate matrix' shows every verdict, 'kabigate diff OLD NEW' what changed between two releases.");
     }
 
     private enum Role

@@ -42,6 +42,9 @@ public class StoreTests
             foreach (var kernel in releases)
                 Assert.Equal(IngestOutcome.Stored, ingest.AddKernel(kernel).Outcome);
             ingest.Commit();
+            // The same store, read right after its ingest, sees the names the ingest added.
+            store.BeginSnapshot();
+            AssertSameAbi(releases[7], store.LoadKernel(store.Kernels().Single(s => s.Release == releases[7].Release)));
         }
         using var reader = AbiStore.Open(location, create: false);
         reader.BeginSnapshot();
