@@ -26,6 +26,8 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit
   as_root apt-get update -q >&2
 fi
 apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrepo-c python3
+# Real dnf 4 (and its python3-dnf) for the dnf plugin's tests and bench/dnf-plugin.
+apt_install dnf python3-dnf libsqlite3-0
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \

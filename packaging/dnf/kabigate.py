@@ -72,12 +72,22 @@ class Kabigate(dnf.Plugin):
         root = self.base.conf.installroot or '/'
         dbpath = self._dbpath()
         verbs = ['mask', 'hold'] if self.mode == 'both' else [self.mode]
-        for verb in verbs:
-            if verb == 'hold' and not self._has_rpmdb(root, dbpath):
-                continue  # nothing installed yet: no kmod to keep loading
-            report = self._run(verb, locations, root, dbpath)
+        if not self._has_rpmdb(root, dbpath) and 'hold' in verbs:
+            verbs.remove('hold')  # nothing installed yet: no kmod to keep loading
+        # Both verbs run at once (each reads the repositories' metadata); their exclusions are applied only when
+        # every one succeeded, so that a failure leaves the sack as dnf made it.
+        running = [(verb, self._start(verb, locations, root, dbpath)) for verb in verbs]
+        reports = []
+        for verb, process in running:
+            report = self._finish(verb, process)
             if report is None:
-                return  # kabigate failed and strict is off: dnf goes on unfiltered (said once)
+                for _, other in running:
+                    if not isinstance(other, str) and other.poll() is None:
+                        other.kill()
+                        other.wait()
+                return  # strict is off: dnf goes on unfiltered (said once)
+            reports.append((verb, report))
+        for verb, report in reports:
             self._exclude(verb, report)
 
     def _location(self, repo):
@@ -108,7 +118,8 @@ class Kabigate(dnf.Plugin):
         directory = os.path.join(root, dbpath.lstrip('/'))
         return any(os.path.exists(os.path.join(directory, f)) for f in ('rpmdb.sqlite', 'Packages', 'Packages.db'))
 
-    def _run(self, verb, locations, root, dbpath):
+    def _start(self, verb, locations, root, dbpath):
+        """Starts kabigate VERB; returns the process, or the reason it could not start."""
         args = [self.binary, verb, '--format', 'json', '--installroot', root]
         if dbpath:
             args += ['--dbpath', dbpath]
@@ -118,19 +129,29 @@ class Kabigate(dnf.Plugin):
             args += ['--repo', location]
         logger.debug('kabigate: running %s', ' '.join(args))
         try:
-            done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  universal_newlines=True, timeout=self.timeout)
-        except (OSError, subprocess.SubprocessError) as e:
-            return self._failed(verb, str(e))
-        if done.returncode not in (0, 1):
-            lines = [l for l in done.stderr.splitlines() if l.strip()]
+            return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        except OSError as e:
+            return str(e)
+
+    def _finish(self, verb, process):
+        """Waits for kabigate VERB; returns its JSON report, or None when it failed and strict is off."""
+        if isinstance(process, str):
+            return self._failed(verb, process)
+        try:
+            stdout, stderr = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return self._failed(verb, 'no answer within %d s (timeout in kabigate.conf)' % self.timeout)
+        if process.returncode not in (0, 1):
+            lines = [l for l in stderr.splitlines() if l.strip()]
             errors = [l for l in lines if ': ERROR: ' in l] or lines
-            detail = errors[0] if errors else 'exit status %d' % done.returncode
+            detail = errors[0] if errors else 'exit status %d' % process.returncode
             if len(errors) > 1:
                 detail += ' (and %d more)' % (len(errors) - 1)
             return self._failed(verb, detail)
         try:
-            return json.loads(done.stdout)
+            return json.loads(stdout)
         except ValueError as e:
             return self._failed(verb, 'unreadable output: %s' % e)
 
