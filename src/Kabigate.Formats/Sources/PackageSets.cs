@@ -10,7 +10,11 @@ namespace Kabigate.Formats.Sources;
 /// </summary>
 public static class PackageSets
 {
-    /// <summary>Every package of a repository, from its primary metadata.</summary>
+    /// <summary>
+    /// The kernel, kernel meta and kmod packages of a repository, from its primary metadata, with the relations the
+    /// gates read; indexed by the primary file's checksum under <c>$XDG_CACHE_HOME/kabigate/packages/</c>, so that
+    /// metadata read once is not parsed again.
+    /// </summary>
     /// <param name="location">A directory holding <c>repodata/repomd.xml</c>, or an http(s) base URL.</param>
     /// <param name="options">Repository options; null for the defaults.</param>
     /// <returns>The packages in document order.</returns>
@@ -20,7 +24,7 @@ public static class PackageSets
     {
         ArgumentNullException.ThrowIfNull(location);
         using var repository = RpmRepository.Open(location, options);
-        return [.. repository.ReadPackages().Select(p => FromRepo(p, repository.Location))];
+        return PackageIndex.Read(repository);
     }
 
     /// <summary>The installed packages of an install root (see <see cref="RpmDatabaseReader.Read"/>).</summary>
