@@ -112,7 +112,9 @@ public static class KabiGate
     public const string NoRequirements = "declares no kABI requirements; not judged";
 
     /// <summary>Groups the kernel packages among <paramref name="packages"/> by release, newest first.</summary>
-    public static IReadOnlyList<KernelCandidate> Kernels(IEnumerable<KabiPackage> packages)
+    /// <param name="packages">Packages of any kind.</param>
+    /// <param name="wanted">Keep only the kernels' provides of these symbol keys (<c>sym</c>, <c>flavor:sym</c>); null for all.</param>
+    public static IReadOnlyList<KernelCandidate> Kernels(IEnumerable<KabiPackage> packages, HashSet<string>? wanted = null)
     {
         ArgumentNullException.ThrowIfNull(packages);
         var all = packages.ToList();
@@ -121,7 +123,7 @@ public static class KabiGate
             .Where(p => p.Installed || !installed.Contains(p.Nevra))
             .DistinctBy(p => p.Nevra, StringComparer.Ordinal);
         return [.. kernelPackages.GroupBy(p => p.KernelRelease, StringComparer.Ordinal)
-            .Select(g => new KernelCandidate(g.Key, [.. g], installed))
+            .Select(g => new KernelCandidate(g.Key, [.. g], installed, wanted))
             .OrderByDescending(k => k.Newest, KernelCandidate.EvrComparer.Instance)
             .ThenBy(k => k.Release, StringComparer.Ordinal)];
     }
@@ -136,11 +138,11 @@ public static class KabiGate
     {
         ArgumentNullException.ThrowIfNull(installed);
         ArgumentNullException.ThrowIfNull(available);
-        var kernels = Kernels(installed.Concat(available));
         var installedNevras = installed.Select(p => p.Nevra).ToHashSet(StringComparer.Ordinal);
         var kmods = available.Where(p => p.Role == KabiPackageRole.Kmod && !installedNevras.Contains(p.Nevra))
             .DistinctBy(p => p.Nevra, StringComparer.Ordinal).OrderBy(p => p.Nevra, StringComparer.Ordinal).ToList();
         var providers = installed.Where(p => p.Role == KabiPackageRole.Kmod).Concat(kmods).ToList();
+        var kernels = Kernels(installed.Concat(available), Wanted(providers));
         var judgedKernels = kernels.Where(k => k.ExportCount > 0).ToList();
         var results = judgedKernels.Select(k => Evaluate(k, providers)).ToList();
 
@@ -189,7 +191,7 @@ public static class KabiGate
         var notJudged = chosen.Where(p => p.SymbolRequirements.Count == 0).ToList();
 
         var entries = new List<HoldEntry>();
-        foreach (var kernel in Kernels(installed.Concat(available)).Where(k => k.Available.Count > 0))
+        foreach (var kernel in Kernels(installed.Concat(available), Wanted(installedKmods)).Where(k => k.Available.Count > 0))
         {
             if (kernel.ExportCount == 0)
             {
@@ -207,6 +209,10 @@ public static class KabiGate
         var newest = entries.FirstOrDefault(e => e.Verdict == HoldVerdict.Allowed)?.Kernel;
         return new HoldReport(entries, judged, notJudged, newest);
     }
+
+    /// <summary>The symbol keys the kmods require.</summary>
+    private static HashSet<string> Wanted(IEnumerable<KabiPackage> kmods) =>
+        kmods.SelectMany(k => k.SymbolRequirements).Select(Key).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The key a symbol is provided under: <c>sym</c>, or <c>flavor:sym</c> for SUSE's form.</summary>
     internal static string Key(KabiDependency dependency) =>

@@ -61,6 +61,7 @@ public sealed partial class KabiPackage(
     IReadOnlyList<string> Files)
 {
     private Facts? _facts;
+    private KabiDependency[]? _symbolProvides;
 
     /// <summary>The package name.</summary>
     public string Name { get; } = Name;
@@ -101,8 +102,8 @@ public sealed partial class KabiPackage(
     /// <summary>Its kABI symbol requirements (<c>kernel(sym)</c>, <c>ksym(sym)</c>, <c>ksym(flavor:sym)</c> with a CRC).</summary>
     public IReadOnlyList<KabiDependency> SymbolRequirements => Analyse().Requires;
 
-    /// <summary>Its kABI symbol provides.</summary>
-    public IReadOnlyList<KabiDependency> SymbolProvides => Analyse().Provides;
+    /// <summary>Its kABI symbol provides (parsed on first use: a kernel package has some ten thousand).</summary>
+    public IReadOnlyList<KabiDependency> SymbolProvides => _symbolProvides ??= Facts.Symbols(Provides);
 
     /// <summary>The kernel release it provides (<c>kernel-uname-r</c>, <c>kernel-core-uname-r</c>, <c>kernel-modules-uname-r</c>, …), or null.</summary>
     public string? UnameR => Analyse().UnameR;
@@ -137,19 +138,16 @@ public sealed partial class KabiPackage(
 
     private Facts Analyse() => _facts ??= Facts.Of(this);
 
-    private sealed record Facts(IReadOnlyList<KabiDependency> Requires, IReadOnlyList<KabiDependency> Provides, string? UnameR, KabiPackageRole Role, string KernelRelease)
+    private sealed record Facts(IReadOnlyList<KabiDependency> Requires, string? UnameR, KabiPackageRole Role, string KernelRelease)
     {
         public static Facts Of(KabiPackage package)
         {
             var requires = Symbols(package.Requires);
-            var provides = Symbols(package.Provides);
-            var unameR = package.Provides.FirstOrDefault(p => p.Operator == "=" && p.Version is not null && UnameRName().IsMatch(p.Name))?.Version;
-            var metaOf = package.Name.StartsWith("kernel", StringComparison.Ordinal)
-                ? package.Requires.FirstOrDefault(r => r.Operator == "=" && r.Version is not null && UnameRName().IsMatch(r.Name))?.Version
-                : null;
+            var unameR = package.Provides.FirstOrDefault(IsUnameR)?.Version;
+            var metaOf = package.Name.StartsWith("kernel", StringComparison.Ordinal) ? package.Requires.FirstOrDefault(IsUnameR)?.Version : null;
             bool kernel = unameR is not null
-                || provides.Any(p => p.Kind == KabiDependencyKind.KernelSymbol)
-                || (provides.Any(p => p.Kind == KabiDependencyKind.FlavorSymbol) && requires.Length == 0);
+                || package.Provides.Any(p => p.Name.StartsWith("kernel(", StringComparison.Ordinal) && KabiDependency.Parse(p.Name, p.Operator, p.Version)?.Kind == KabiDependencyKind.KernelSymbol)
+                || (requires.Length == 0 && package.Provides.Any(p => p.Name.StartsWith("ksym(", StringComparison.Ordinal) && KabiDependency.Parse(p.Name, p.Operator, p.Version)?.Kind == KabiDependencyKind.FlavorSymbol));
             KabiPackageRole role;
             if (kernel)
                 role = KabiPackageRole.Kernel;
@@ -160,10 +158,15 @@ public sealed partial class KabiPackage(
                 role = KabiPackageRole.Kmod;
             else
                 role = KabiPackageRole.Other;
-            return new Facts(requires, provides, unameR, role, unameR ?? metaOf ?? $"{package.Version}-{package.Release}.{package.Arch}");
+            return new Facts(requires, unameR, role, unameR ?? metaOf ?? $"{package.Version}-{package.Release}.{package.Arch}");
         }
 
-        private static KabiDependency[] Symbols(IEnumerable<PackageRelation> relations) =>
+        /// <summary><c>kernel…-uname-r = R</c> (cheap checks first: a kernel package has ten thousand provides).</summary>
+        private static bool IsUnameR(PackageRelation r) =>
+            r.Operator == "=" && r.Version is not null && r.Name.StartsWith("kernel", StringComparison.Ordinal)
+            && r.Name.EndsWith("-uname-r", StringComparison.Ordinal) && UnameRName().IsMatch(r.Name);
+
+        internal static KabiDependency[] Symbols(IEnumerable<PackageRelation> relations) =>
             [.. relations.Select(r => KabiDependency.Parse(r.Name, r.Operator, r.Version)).OfType<KabiDependency>().Where(d => d.Symbol is not null)];
     }
 }

@@ -9,17 +9,32 @@ public sealed class KernelCandidate
     private readonly Dictionary<string, uint> _exports;
     private readonly HashSet<(string Key, uint Crc)> _provided;
 
-    internal KernelCandidate(string release, IReadOnlyList<KabiPackage> packages, IReadOnlySet<string> installedNevras)
+    /// <param name="release">The release.</param>
+    /// <param name="packages">Its packages.</param>
+    /// <param name="installedNevras">The installed packages.</param>
+    /// <param name="wanted">The symbol keys (<c>sym</c>, <c>flavor:sym</c>) any kmod requires, or null for all: a
+    /// kernel provides some ten thousand, a set of kmods needs a few dozen, and only those are kept.</param>
+    internal KernelCandidate(string release, IReadOnlyList<KabiPackage> packages, IReadOnlySet<string> installedNevras, HashSet<string>? wanted)
     {
         Release = release;
         Packages = packages;
         _exports = new Dictionary<string, uint>(StringComparer.Ordinal);
         _provided = [];
-        foreach (var dependency in packages.SelectMany(p => p.SymbolProvides))
+        var lookup = wanted?.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var relation in packages.SelectMany(p => p.Provides))
         {
-            var key = KabiGate.Key(dependency);
-            _exports.TryAdd(key, dependency.Crc!.Value);
-            _provided.Add((key, dependency.Crc!.Value));
+            // kernel(sym), ksym(sym) and ksym(flavor:sym): the key is what the parentheses hold.
+            var name = relation.Name.AsSpan();
+            int open = name.StartsWith("kernel(") ? 6 : name.StartsWith("ksym(") ? 4 : -1;
+            if (open < 0 || !name.EndsWith(")") || relation.Operator != "=" || relation.Version is null || !KabiDependency.TryParseCrc(relation.Version, out uint crc))
+                continue;
+            ExportCount++;
+            var key = name[(open + 1)..^1];
+            if (lookup is { } wantedKeys && !wantedKeys.Contains(key))
+                continue;
+            var text = key.ToString();
+            _exports.TryAdd(text, crc);
+            _provided.Add((text, crc));
         }
         Available = [.. packages.Where(p => !p.Installed && !installedNevras.Contains(p.Nevra))];
         Newest = packages.Where(p => p.Role == KabiPackageRole.Kernel).DefaultIfEmpty(packages[0]).MaxBy(p => p, EvrComparer.Instance)!;
@@ -41,7 +56,7 @@ public sealed class KernelCandidate
     public bool IsInstalled => Packages.Any(p => p.Installed);
 
     /// <summary>How many kABI symbols the release's packages provide.</summary>
-    public int ExportCount => _exports.Count;
+    public int ExportCount { get; }
 
     /// <summary>Whether the release provides <paramref name="requirement"/>'s symbol with its CRC.</summary>
     public bool Provides(KabiDependency requirement) => _provided.Contains((KabiGate.Key(requirement), requirement.Crc!.Value));

@@ -56,10 +56,13 @@ internal static class HoldCommand
             }
         }
 
+        var timings = new Timings(stderr);
         var inputs = GateInputReader.Read(request.Inputs);
+        timings.Mark("read repositories and rpm database");
         if (GateInputReader.Report(inputs, stderr))
             return ExitCodes.Error;
         var report = KabiGate.Hold(inputs.Installed, inputs.Available, loaded is null ? null : p => p.ModuleNames.Any(loaded.Contains));
+        timings.Mark("hold");
         stdout.Write(request.Format switch
         {
             "json" => GateReports.HoldJson(report, inputs.Database),

@@ -30,16 +30,20 @@ internal static class MaskCommand
 
     public static int Run(MaskRequest request, TextWriter stdout, TextWriter stderr)
     {
+        var timings = new Timings(stderr);
         var inputs = GateInputReader.Read(request.Inputs);
+        timings.Mark("read repositories and rpm database");
         if (GateInputReader.Report(inputs, stderr))
             return ExitCodes.Error;
         var report = KabiGate.Mask(inputs.Installed, inputs.Available);
+        timings.Mark("mask");
         stdout.Write(request.Format switch
         {
             "json" => GateReports.MaskJson(report, inputs.Database),
             "excludes" => GateReports.Excludes(report.Excluded),
             _ => GateReports.MaskText(report),
         });
+        timings.Mark("render");
         return report.Excluded.Any() ? ExitCodes.Incompatible : ExitCodes.Ok;
     }
 }

@@ -61,14 +61,13 @@ internal static class PackageIndex
                 return null;
             int count = reader.ReadInt32();
             var packages = new List<KabiPackage>(count);
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
             for (int i = 0; i < count; i++)
             {
                 string name = reader.ReadString();
                 int epoch = reader.ReadInt32();
                 string version = reader.ReadString(), release = reader.ReadString(), arch = reader.ReadString();
-                var provides = Relations(reader, names);
-                var requires = Relations(reader, names);
+                var provides = Relations(reader);
+                var requires = Relations(reader);
                 packages.Add(new KabiPackage(name, epoch < 0 ? null : epoch, version, release, arch, origin, false, provides, requires, []));
             }
 
@@ -81,17 +80,15 @@ internal static class PackageIndex
         }
     }
 
-    private static PackageRelation[] Relations(BinaryReader reader, Dictionary<string, string> names)
+    private static PackageRelation[] Relations(BinaryReader reader)
     {
         var relations = new PackageRelation[reader.ReadInt32()];
         for (int i = 0; i < relations.Length; i++)
         {
             string name = reader.ReadString();
-            if (!names.TryGetValue(name, out var interned))
-                names[name] = interned = name;
             string op = reader.ReadString();
             string? version = reader.ReadBoolean() ? reader.ReadString() : null;
-            relations[i] = new PackageRelation(interned, op, version);
+            relations[i] = new PackageRelation(name, op, version);
         }
 
         return relations;
