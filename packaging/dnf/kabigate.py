@@ -65,28 +65,37 @@ class Kabigate(dnf.Plugin):
             raise dnf.exceptions.ConfigError("kabigate: timeout must be a number of seconds")
 
     def sack(self):
-        repos = [r for r in self.base.repos.iter_enabled()]
-        locations = [loc for loc in (self._location(r) for r in repos) if loc]
-        if not locations:
+        repos = list(self.base.repos.iter_enabled())
+        if not repos:
             return
+        verbs = ['mask', 'hold'] if self.mode == 'both' else [self.mode]
+        locations = []
+        for repo in repos:
+            location = self._location(repo)
+            if location is None:
+                # A repository kabigate cannot read may hold the very kernel a kmod needs: judge nothing.
+                self._failed(verbs[0], "no metadata of repository '%s' to read (no repodata/ in its cache, no base URL)" % repo.id)
+                return
+            locations.append(location)
         root = self.base.conf.installroot or '/'
         dbpath = self._dbpath()
-        verbs = ['mask', 'hold'] if self.mode == 'both' else [self.mode]
         if not self._has_rpmdb(root, dbpath) and 'hold' in verbs:
             verbs.remove('hold')  # nothing installed yet: no kmod to keep loading
         # Both verbs run at once (each reads the repositories' metadata); their exclusions are applied only when
         # every one succeeded, so that a failure leaves the sack as dnf made it.
         running = [(verb, self._start(verb, locations, root, dbpath)) for verb in verbs]
         reports = []
-        for verb, process in running:
-            report = self._finish(verb, process)
-            if report is None:
-                for _, other in running:
-                    if not isinstance(other, str) and other.poll() is None:
-                        other.kill()
-                        other.wait()
-                return  # strict is off: dnf goes on unfiltered (said once)
-            reports.append((verb, report))
+        try:
+            for verb, process in running:
+                report = self._finish(verb, process)
+                if report is None:
+                    return  # strict is off: dnf goes on unfiltered (said once)
+                reports.append((verb, report))
+        finally:
+            for _, process in running:
+                if not isinstance(process, str) and process.poll() is None:
+                    process.kill()
+                    process.wait()
         for verb, report in reports:
             self._exclude(verb, report)
 
