@@ -41,6 +41,15 @@ public class DnfPluginTests(DnfWorld world)
     }
 
     [Fact]
+    public void Mask_WithoutThePluginAndBestFalse_DnfSkipsTheKmodUpdateAsBroken()
+    {
+        var root = world.NewRoot("base-mask", "updates-mask");
+        var (exit, stdout, stderr) = root.Dnf("--disableplugin", "kabigate", "--setopt=best=False", "upgrade");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Matches($@"Skipping packages with broken dependencies:\s+kmod-kabigate-a\s+x86_64\s+1\.1-1\.k{Abi(Data.OldRelease)}\s", stdout);
+    }
+
+    [Fact]
     public void Hold_TheKernelThatBreaksAnInstalledKmodIsHeldBack_TheSameAbiReleaseIsInstalled()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
