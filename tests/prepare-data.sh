@@ -25,7 +25,11 @@ if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit
   echo "prepare-data: apt-get update" >&2
   as_root apt-get update -q >&2
 fi
-apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrepo-c python3 postgresql dnf python3-junitparser
+apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrepo-c python3
+# PostgreSQL for the store tests; python3-junitparser reads the gate's JUnit as CI tools do.
+apt_install postgresql python3-junitparser
+# Real dnf 4 (and its python3-dnf) for the dnf plugin's tests, the gated repository and bench/dnf-plugin.
+apt_install dnf python3-dnf libsqlite3-0
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \

@@ -26,6 +26,9 @@ public static class KabigateApp
             StoreCommands.GreylistCommand(stdout, stderr),
             GateCommand.Create(stdout, stderr),
             PublishGatedCommand.Create(stdout, stderr),
+            MaskCommand.Create(stdout, stderr),
+            HoldCommand.Create(stdout, stderr),
+            InstallDnfPluginCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)

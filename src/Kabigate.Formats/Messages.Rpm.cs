@@ -16,6 +16,9 @@ internal static partial class Messages
     // RPM headers.
     internal const string RpmSignatureHeader = "signature header";
     internal const string RpmMainHeader = "header";
+    internal static string RpmHeaderBlobLength(long expected, int actual) =>
+        $"stored header is {actual} bytes, but its counts make {expected}";
+
     internal const string RpmTruncatedPadding = "truncated signature header padding";
 
     internal static string RpmTruncatedHeader(string what) => $"truncated {what}";
@@ -123,4 +126,19 @@ internal static partial class Messages
 
     internal static string CpioChecksum(string name, uint expected, uint actual) =>
         $"cpio entry '{name}' has checksum 0x{actual:x8}, but its header says 0x{expected:x8}";
+
+    internal static string SqliteMissing(string library, string package) =>
+        $"reading rpm's sqlite database needs {library}, which could not be loaded; install the '{package}' package";
+
+    internal static string RpmdbBackend(string backend, string file) =>
+        $"the rpm database uses the {backend} backend ('{file}'); kabigate reads only the sqlite backend (rpmdb.sqlite, rpm 4.16 and later); 'rpmdb --rebuilddb --define \"_db_backend sqlite\"' converts it";
+
+    internal const string RpmdbMissing = "no rpm database here (rpmdb.sqlite, Packages or Packages.db)";
+
+    internal const string NoSuchInstallRoot = "no such install root";
+
+    internal static string RpmdbNotFound(IEnumerable<string> tried) =>
+        $"no rpm database under the install root (tried {string.Join(", ", tried)}; --dbpath names another)";
+
+    internal static string RpmdbUnreadable(string detail) => $"cannot read the rpm database: {detail}";
 }

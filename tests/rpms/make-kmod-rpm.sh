@@ -7,6 +7,7 @@
 #   PAYLOAD w2.xzdio | w3.zstdio | w6.gzdio | w0.ufdio
 #   STYLE rhel | suse (ksym(default:sym) = crc, no zero padding) | none (no kABI requires at all)
 #   EXTRA_REQUIRES (environment): more Requires lines, verbatim, e.g. to make a package that lies about its modules
+#   KMOD_VERSION (environment): the package version (1.0), to make an update of a kmod
 set -euo pipefail
 name=${1:?name}; release=${2:?release}; symvers=${3:?symvers}; out=${4:?outdir}; payload=${5:?payload}; style=${6:?style}
 shift 6
@@ -41,14 +42,14 @@ done
 requires=$(grep -v -F -f <(sed -n 's/^Provides: \(ksym([^)]*)\) = .*/\1 /p' <<<"$provides") <<<"$requires" || true)
 cat >"$work/kmod.spec" <<SPEC
 Name: kmod-$name
-Version: 1.0
+Version: ${KMOD_VERSION:-1.0}
 Release: 1.k${abi}
 Summary: kabigate test kmod $name built for $release
 License: GPL-2.0-only
 BuildArch: x86_64
 AutoReqProv: no
 Provides: kernel-modules >= $uname_r
-Provides: $name-kmod = 1.0-1
+Provides: $name-kmod = ${KMOD_VERSION:-1.0}-1
 Requires: kernel-uname-r >= $uname_r
 $requires
 ${EXTRA_REQUIRES:-}

@@ -5,7 +5,7 @@ using Kabigate.Cli.Rendering;
 namespace Kabigate.Cli.Commands;
 
 /// <summary>What <c>gate</c> was asked.</summary>
-internal sealed record GateRequest(IReadOnlyList<string> Kernels, IReadOnlyList<string> Kmods, bool Store, string? Db, string? Policy, string? Stablelist, string Format, string? Output);
+internal sealed record KernelGateRequest(IReadOnlyList<string> Kernels, IReadOnlyList<string> Kmods, bool Store, string? Db, string? Policy, string? Stablelist, string Format, string? Output);
 
 /// <summary><c>kabigate gate</c>: the CI gate for a kernel build.</summary>
 internal static class GateCommand
@@ -26,12 +26,12 @@ internal static class GateCommand
         {
             kernels, kmods, store, db, policy, stablelist, format, output,
         };
-        command.SetAction(parse => Run(new GateRequest(parse.GetValue(kernels)!, parse.GetValue(kmods) ?? [], parse.GetValue(store), parse.GetValue(db),
+        command.SetAction(parse => Run(new KernelGateRequest(parse.GetValue(kernels)!, parse.GetValue(kmods) ?? [], parse.GetValue(store), parse.GetValue(db),
             parse.GetValue(policy), parse.GetValue(stablelist), parse.GetValue(format)!, parse.GetValue(output)), stdout, stderr));
         return command;
     }
 
-    public static int Run(GateRequest request, TextWriter stdout, TextWriter stderr)
+    public static int Run(KernelGateRequest request, TextWriter stdout, TextWriter stderr)
     {
         if (request.Kmods.Count == 0 && !request.Store)
         {

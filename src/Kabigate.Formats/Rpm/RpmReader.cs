@@ -153,12 +153,52 @@ public static partial class RpmReader
         }
 
         int indexLength = il * RpmLayout.IndexEntryLength;
-        var entries = ParseIndex(blob.AsSpan(0, indexLength), blob.AsSpan(indexLength), new HeaderContext(sourceName, what, start, signature));
+        var entries = ParseIndex(blob.AsSpan(0, indexLength), blob.AsSpan(indexLength), new HeaderContext(sourceName, what, start, signature, ExactRegion: !signature));
         return new RpmHeader(sourceName, blobStart + indexLength, blob.AsMemory(indexLength), entries);
     }
 
-    /// <summary>What the index checks need to name a fault.</summary>
-    private readonly record struct HeaderContext(string SourceName, string What, long Start, bool Signature)
+    /// <summary>
+    /// Reads a header as rpm keeps it in its database (the <c>blob</c> column of rpmdb.sqlite's <c>Packages</c> table,
+    /// what <c>headerExport</c> writes): the index count and store size as big-endian 32-bit numbers, the index, then
+    /// the store; no magic, and no lead or signature before it. The same checks as a package's main header apply,
+    /// except that the immutable region need not cover the whole header: rpm appends installation tags
+    /// (INSTALLTIME, INSTALLTID, …) after it.
+    /// </summary>
+    /// <param name="blob">The stored header, whole.</param>
+    /// <param name="sourceName">The header's name in errors (e.g. <c>rpmdb.sqlite#12</c>).</param>
+    /// <returns>The header; it keeps a copy of the bytes.</returns>
+    /// <exception cref="ModuleFormatException">
+    /// The blob is shorter than its counts say or longer, a count is outside rpm's limits, or an index entry or the
+    /// region is malformed.
+    /// </exception>
+    public static RpmHeader ReadHeaderBlob(ReadOnlySpan<byte> blob, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(sourceName);
+        const int counts = 2 * sizeof(int);
+        if (blob.Length < counts)
+            throw new ModuleFormatException(sourceName, Messages.RpmTruncatedHeader(Messages.RpmMainHeader), blob.Length);
+        int il = BinaryPrimitives.ReadInt32BigEndian(blob);
+        int dl = BinaryPrimitives.ReadInt32BigEndian(blob[sizeof(int)..]);
+        if (il < 1 || il > RpmLayout.MaxHeaderTags)
+            throw new ModuleFormatException(sourceName, Messages.RpmHeaderTagCount(Messages.RpmMainHeader, il, RpmLayout.MaxHeaderTags), 0);
+        if (dl < 0 || dl > RpmLayout.MaxHeaderData)
+            throw new ModuleFormatException(sourceName, Messages.RpmHeaderDataSize(Messages.RpmMainHeader, dl, RpmLayout.MaxHeaderData), sizeof(int));
+        long expected = counts + ((long)il * RpmLayout.IndexEntryLength) + dl;
+        if (expected != blob.Length)
+            throw new ModuleFormatException(sourceName, Messages.RpmHeaderBlobLength(expected, blob.Length), 0);
+        int indexLength = il * RpmLayout.IndexEntryLength;
+        byte[] copy = blob[counts..].ToArray();
+        // Offsets in messages count from the blob's start; HeaderContext adds the intro, which a blob lacks.
+        var context = new HeaderContext(sourceName, Messages.RpmMainHeader, counts - RpmLayout.HeaderIntroLength, Signature: false, ExactRegion: false);
+        var entries = ParseIndex(copy.AsSpan(0, indexLength), copy.AsSpan(indexLength), context);
+        return new RpmHeader(sourceName, counts + indexLength, copy.AsMemory(indexLength), entries);
+    }
+
+    /// <summary>
+    /// What the index checks need to name a fault, and whether the region must cover every entry (a package's main
+    /// header; not a database copy, nor a signature header).
+    /// </summary>
+    private readonly record struct HeaderContext(string SourceName, string What, long Start, bool Signature, bool ExactRegion)
     {
         public long EntryOffset(int index) => Start + RpmLayout.HeaderIntroLength + ((long)index * RpmLayout.IndexEntryLength);
     }
@@ -231,7 +271,7 @@ public static partial class RpmReader
                 fault = Messages.RpmRegionTrailerBad;
             else if (regionIndexBytes % RpmLayout.IndexEntryLength != 0 || ril < 0 || ril > il || rdl > store.Length)
                 fault = Messages.RpmRegionSizeBad(ril, il, rdl, store.Length);
-            else if (!context.Signature && (ril != il || rdl != store.Length))
+            else if (context.ExactRegion && (ril != il || rdl != store.Length))
                 fault = Messages.RpmRegionSizeMismatch(ril, il, rdl, store.Length);
         }
 

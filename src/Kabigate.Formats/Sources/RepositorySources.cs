@@ -84,6 +84,6 @@ public static class RepositorySources
     };
 
     /// <summary>A dependency's version as written in the package: VERSION or VERSION-RELEASE (a CRC has no release).</summary>
-    private static string? Evr(RepoDependency dependency) =>
+    internal static string? Evr(RepoDependency dependency) =>
         dependency.Version is null ? null : dependency.Release is null ? dependency.Version : $"{dependency.Version}-{dependency.Release}";
 }

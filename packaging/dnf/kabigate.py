@@ -1,0 +1,196 @@
+# kabigate dnf plugin (dnf 4, Python 3): keeps kmod packages and kernels that would not load together out of the
+# transaction. After the sack is loaded it asks the kabigate CLI, with the enabled repositories' metadata and the
+# install root's rpm database:
+#   mask: which kmod packages no available or installed kernel can carry (their kernel(sym) = CRC requirements,
+#         compared by CRC: ELRepo's yum plugin, for every kernel family);
+#   hold: which available kernels an installed kmod would not load on;
+# and excludes those packages from the sack, one line per package with the reason. dnf decides the rest.
+#
+# Configuration: /etc/dnf/plugins/kabigate.conf (see the file kabigate install-dnf-plugin writes).
+# The plugin is thin on purpose: every decision is the CLI's (kabigate mask/hold --format json).
+
+import json
+import logging
+import os
+import subprocess
+
+import dnf
+import dnf.exceptions
+
+try:
+    import rpm
+except ImportError:  # dnf always has rpm; kept importable for tests of the module alone
+    rpm = None
+
+logger = logging.getLogger('dnf.plugin')
+
+MODES = ('mask', 'hold', 'both')
+DEFAULT_TIMEOUT = 300
+
+
+class Kabigate(dnf.Plugin):
+    """Excludes kmods no kernel can carry and kernels an installed kmod would not load on."""
+
+    name = 'kabigate'
+
+    def __init__(self, base, cli):
+        super(Kabigate, self).__init__(base, cli)
+        self.mode = 'both'
+        self.strict = False
+        self.in_use = False
+        self.binary = 'kabigate'
+        self.timeout = DEFAULT_TIMEOUT
+
+    def config(self):
+        conf = self.read_config(self.base.conf)
+
+        def get(option, default):
+            if conf.has_section('main') and conf.has_option('main', option):
+                return conf.get('main', option).strip()
+            return default
+
+        def flag(option, default):
+            return get(option, '1' if default else '0').lower() in ('1', 'yes', 'true', 'on')
+
+        self.mode = get('mode', 'both').lower()
+        if self.mode not in MODES:
+            raise dnf.exceptions.ConfigError(
+                "kabigate: mode must be one of %s, not '%s'" % (', '.join(MODES), self.mode))
+        self.strict = flag('strict', False)
+        self.in_use = flag('in_use', False)
+        self.binary = get('kabigate', 'kabigate') or 'kabigate'
+        try:
+            self.timeout = int(get('timeout', str(DEFAULT_TIMEOUT)))
+        except ValueError:
+            raise dnf.exceptions.ConfigError("kabigate: timeout must be a number of seconds")
+
+    def sack(self):
+        repos = list(self.base.repos.iter_enabled())
+        if not repos:
+            return
+        verbs = ['mask', 'hold'] if self.mode == 'both' else [self.mode]
+        locations = []
+        for repo in repos:
+            location = self._location(repo)
+            if location is None:
+                # A repository kabigate cannot read may hold the very kernel a kmod needs: judge nothing.
+                self._failed(verbs[0], "no metadata of repository '%s' to read (no repodata/ in its cache, no base URL)" % repo.id)
+                return
+            locations.append(location)
+        root = self.base.conf.installroot or '/'
+        dbpath = self._dbpath()
+        if not self._has_rpmdb(root, dbpath) and 'hold' in verbs:
+            verbs.remove('hold')  # nothing installed yet: no kmod to keep loading
+        # Both verbs run at once (each reads the repositories' metadata); their exclusions are applied only when
+        # every one succeeded, so that a failure leaves the sack as dnf made it.
+        running = [(verb, self._start(verb, locations, root, dbpath)) for verb in verbs]
+        reports = []
+        try:
+            for verb, process in running:
+                report = self._finish(verb, process)
+                if report is None:
+                    return  # strict is off: dnf goes on unfiltered (said once)
+                reports.append((verb, report))
+        finally:
+            for _, process in running:
+                if not isinstance(process, str) and process.poll() is None:
+                    process.kill()
+                    process.wait()
+        for verb, report in reports:
+            self._exclude(verb, report)
+
+    def _location(self, repo):
+        """The repository's metadata as dnf has it: its cache directory (with repodata/), else its first base URL."""
+        try:
+            cachedir = repo._repo.getCachedir()
+        except (AttributeError, RuntimeError):
+            cachedir = None
+        if cachedir and os.path.isfile(os.path.join(cachedir, 'repodata', 'repomd.xml')):
+            return cachedir
+        for url in repo.baseurl or []:
+            if url.startswith(('http://', 'https://', 'file://')):
+                return url
+        return None
+
+    @staticmethod
+    def _dbpath():
+        if rpm is not None:
+            path = rpm.expandMacro('%_dbpath')
+            if path and not path.startswith('%'):
+                return path
+        return None
+
+    @staticmethod
+    def _has_rpmdb(root, dbpath):
+        if dbpath is None:
+            return True  # let kabigate search
+        directory = os.path.join(root, dbpath.lstrip('/'))
+        return any(os.path.exists(os.path.join(directory, f)) for f in ('rpmdb.sqlite', 'Packages', 'Packages.db'))
+
+    def _start(self, verb, locations, root, dbpath):
+        """Starts kabigate VERB; returns the process, or the reason it could not start."""
+        args = [self.binary, verb, '--format', 'json', '--installroot', root]
+        if dbpath:
+            args += ['--dbpath', dbpath]
+        if verb == 'hold' and self.in_use:
+            args += ['--in-use', '--proc-modules', '/proc/modules']
+        for location in locations:
+            args += ['--repo', location]
+        logger.debug('kabigate: running %s', ' '.join(args))
+        try:
+            return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        except OSError as e:
+            return str(e)
+
+    def _finish(self, verb, process):
+        """Waits for kabigate VERB; returns its JSON report, or None when it failed and strict is off."""
+        if isinstance(process, str):
+            return self._failed(verb, process)
+        try:
+            stdout, stderr = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return self._failed(verb, 'no answer within %d s (timeout in kabigate.conf)' % self.timeout)
+        if process.returncode not in (0, 1):
+            lines = [l for l in stderr.splitlines() if l.strip()]
+            errors = [l for l in lines if ': ERROR: ' in l] or lines
+            detail = errors[0] if errors else 'exit status %d' % process.returncode
+            if len(errors) > 1:
+                detail += ' (and %d more)' % (len(errors) - 1)
+            return self._failed(verb, detail)
+        try:
+            return json.loads(stdout)
+        except ValueError as e:
+            return self._failed(verb, 'unreadable output: %s' % e)
+
+    def _failed(self, verb, detail):
+        message = 'kabigate %s failed: %s' % (verb, detail)
+        if self.strict:
+            raise dnf.exceptions.Error(message + ' (strict = 1 in kabigate.conf: stopping)')
+        logger.warning('%s; going on without kABI filtering (strict = 0)', message)
+        return None
+
+    def _exclude(self, verb, report):
+        excluded = 0
+        for entry in report.get('excludes', []):
+            query = self.base.sack.query().available().filter(
+                name=entry['name'], epoch=int(entry.get('epoch') or 0), version=entry['version'],
+                release=entry['release'], arch=entry['arch'])
+            if not query:
+                continue
+            self.base.sack.add_excludes(query)
+            excluded += 1
+            logger.info('kabigate %s: excluding %s: %s', verb, entry['nevra'], entry['reason'])
+        for entry in report.get('kmods', []):
+            if entry.get('verdict') == 'not-judged':
+                logger.info('kabigate %s: %s %s', verb, entry['nevra'], entry['reason'])
+        if verb == 'hold':
+            for entry in report.get('notJudged', []):
+                logger.info('kabigate hold: installed %s %s', entry['package'], entry['reason'])
+            newest = report.get('newest')
+            if excluded and newest:
+                logger.info('kabigate hold: newest available kernel on which every installed kmod loads: %s (%s)',
+                            newest['release'], newest['package'])
+            elif excluded:
+                logger.info('kabigate hold: no available kernel on which every installed kmod loads')
