@@ -34,72 +34,12 @@ public static partial class KernelReleases
         return release;
     }
 
-    /// <summary>
-    /// Orders releases as RPM's <c>rpmvercmp</c> orders versions: runs of digits compare as numbers, runs of letters
-    /// as text, a <c>~</c> sorts before anything, and separators only separate.
-    /// </summary>
-    public static int Compare(string? left, string? right)
-    {
-        if (ReferenceEquals(left, right))
-            return 0;
-        if (left is null)
-            return -1;
-        if (right is null)
-            return 1;
-        int i = 0, j = 0;
-        while (true)
-        {
-            while (i < left.Length && !char.IsAsciiLetterOrDigit(left[i]) && left[i] != '~')
-                i++;
-            while (j < right.Length && !char.IsAsciiLetterOrDigit(right[j]) && right[j] != '~')
-                j++;
-            bool leftTilde = i < left.Length && left[i] == '~', rightTilde = j < right.Length && right[j] == '~';
-            if (leftTilde || rightTilde)
-            {
-                if (!leftTilde)
-                    return 1;
-                if (!rightTilde)
-                    return -1;
-                i++;
-                j++;
-                continue;
-            }
-            if (i >= left.Length || j >= right.Length)
-                return (i < left.Length).CompareTo(j < right.Length);
-            bool numeric = char.IsAsciiDigit(left[i]);
-            if (numeric != char.IsAsciiDigit(right[j]))
-                return numeric ? 1 : -1;
-            int leftEnd = Segment(left, i, numeric), rightEnd = Segment(right, j, numeric);
-            var a = left.AsSpan(i, leftEnd - i);
-            var b = right.AsSpan(j, rightEnd - j);
-            int order;
-            if (numeric)
-            {
-                a = a.TrimStart('0');
-                b = b.TrimStart('0');
-                order = a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.SequenceCompareTo(b);
-            }
-            else
-            {
-                order = a.SequenceCompareTo(b);
-            }
-            if (order != 0)
-                return Math.Sign(order);
-            i = leftEnd;
-            j = rightEnd;
-        }
-    }
+    /// <summary>Orders releases as RPM's <c>rpmvercmp</c> orders versions (<see cref="RpmVersions.Compare"/>); null first.</summary>
+    public static int Compare(string? left, string? right) =>
+        left is null || right is null ? (left is null).CompareTo(right is null) * -1 : Math.Sign(RpmVersions.Compare(left, right));
 
     /// <summary>Compares releases with <see cref="Compare(string?, string?)"/>.</summary>
     public static IComparer<string> Comparer { get; } = Comparer<string>.Create((a, b) => Compare(a, b));
-
-    private static int Segment(string text, int start, bool numeric)
-    {
-        int end = start;
-        while (end < text.Length && (numeric ? char.IsAsciiDigit(text[end]) : char.IsAsciiLetter(text[end])))
-            end++;
-        return end;
-    }
 
     [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-[\d.]+\.(?<dist>el\d+)(?:_\d+)?(?<rest>(?:\.[A-Za-z0-9_]+)?(?:\+\w+)?)$")]
     private static partial Regex RhelRelease();
