@@ -15,6 +15,7 @@ public static class KabigateApp
             CheckCommand.Create(stdout, stderr),
             WhyCommand.Create(stdout, stderr),
             InspectCommand.Create(stdout, stderr),
+            WeakUpdatesCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
