@@ -20,8 +20,14 @@ public sealed record InstalledTree(string Root, IReadOnlyList<InstalledKernel> K
 /// Reads what weak-modules looks at below a root: for each <c>lib/modules/RELEASE</c>, its symvers
 /// (<c>lib/modules/RELEASE/symvers.gz</c> or <c>boot/symvers-RELEASE.gz</c>, also .xz, .zst or plain), its modules
 /// (the tree, then <c>extra/</c> and <c>updates/</c> apart) and the entries of its <c>weak-updates/</c>.
-/// Every module file of every kernel is read once, in parallel.
 /// </summary>
+/// <remarks>
+/// The out-of-tree modules are read first. Of a kernel's own tree only what can matter is read then: below
+/// <c>kernel/</c>, which the kernel package installed and its symvers describes, the modules the symvers says export a
+/// symbol some out-of-tree module imports (a module it does not list exports nothing); every module elsewhere in the
+/// tree; nothing of a kernel without symvers, which is no target. On a system with a few kmods that is a few dozen
+/// files per kernel instead of thousands. Each set is read in parallel.
+/// </remarks>
 public static class InstalledKernelsReader
 {
     private static readonly string[] OutOfTreeDirectories = ["extra", "updates"];
@@ -29,7 +35,13 @@ public static class InstalledKernelsReader
     private static readonly string[] Skipped = ["build", "source", WeakUpdatesDirectory, .. OutOfTreeDirectories];
     private static readonly string[] SymversSuffixes = [".gz", ".xz", ".zst", ""];
 
-    private sealed record KernelFiles(string Release, string Directory, List<string> InTree, List<string> OutOfTree, List<(string Path, FileSystemInfo Entry)> WeakEntries);
+    private sealed record KernelFiles(string Release, string Directory, List<string> InTree, List<string> OutOfTree, List<(string Path, FileSystemInfo Entry)> WeakEntries)
+    {
+        /// <summary>Regular files in weak-updates/: modules of the kernel's own, for depmod.</summary>
+        public IEnumerable<string> WeakFiles => WeakEntries.Where(e => e.Entry.LinkTarget is null).Select(e => e.Path);
+    }
+
+    private sealed record Symvers(string? Path, IReadOnlyList<KernelExport>? Rows, SourceError? Error);
 
     /// <summary>Reads every kernel below <paramref name="root"/>.</summary>
     /// <param name="root">The system's root directory: <c>/</c>, or an image or chroot.</param>
@@ -48,8 +60,16 @@ public static class InstalledKernelsReader
             throw new ModuleFormatException(root, "no lib/modules directory: not a system root");
 
         var kernels = Directory.EnumerateDirectories(modulesDir).Order(StringComparer.Ordinal).Select(dir => List(dir)).ToList();
-        var files = kernels.SelectMany(k => k.InTree.Concat(k.OutOfTree).Concat(k.WeakEntries.Where(e => e.Entry.LinkTarget is null).Select(e => e.Path))).ToList();
-        var (images, errors) = ReadModules(files, progress);
+        var symvers = new Symvers[kernels.Count];
+        var images = new Dictionary<string, ModuleImage>(StringComparer.Ordinal);
+        var errors = new List<SourceError>();
+        Parallel.Invoke(
+            () => Parallel.For(0, kernels.Count, k => symvers[k] = ReadSymvers(full, kernels[k].Release)),
+            () => ReadModules(kernels.SelectMany(k => k.OutOfTree.Concat(k.WeakFiles)).ToList(), images, errors, progress));
+
+        var imported = new HashSet<string>(images.Values.SelectMany(m => m.Imports.Select(i => i.Symbol)), StringComparer.Ordinal);
+        var wanted = kernels.SelectMany((k, i) => Wanted(full, k, symvers[i], imported)).ToList();
+        ReadModules(wanted, images, errors, progress);
 
         var outOfTree = new Dictionary<string, InstalledModule>(StringComparer.Ordinal);
         var modules = new Dictionary<string, List<InstalledModule>>(StringComparer.Ordinal);
@@ -68,18 +88,55 @@ public static class InstalledKernelsReader
         }
 
         var result = new InstalledKernel[kernels.Count];
-        var kernelErrors = new SourceError?[kernels.Count];
         Parallel.For(0, kernels.Count, k =>
         {
             var kernel = kernels[k];
             var links = kernel.WeakEntries.Select(e => Link(full, kernel, e.Path, e.Entry, outOfTree)).ToList();
-            var (abi, reason, error) = Abi(full, kernel, images);
-            kernelErrors[k] = error;
+            var (abi, reason) = Abi(full, kernel, symvers[k], images);
             result[k] = new InstalledKernel(kernel.Release, abi, reason, modules[kernel.Release], links);
         });
-        errors.AddRange(kernelErrors.OfType<SourceError>());
+        errors.AddRange(symvers.Select(s => s.Error).OfType<SourceError>());
         return new InstalledTree(full, result, errors);
     }
+
+    /// <summary>
+    /// The files of a kernel's own tree worth reading: below kernel/ those its symvers lists as exporting something
+    /// imported, every file elsewhere, and one in-tree module for the vermagic when there is no config. None without symvers.
+    /// </summary>
+    private static IEnumerable<string> Wanted(string root, KernelFiles kernel, Symvers symvers, HashSet<string> imported)
+    {
+        if (symvers.Rows is null)
+            yield break;
+        var listed = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var row in symvers.Rows)
+        {
+            if (!row.IsVmlinux)
+                listed[row.Module] = (listed.TryGetValue(row.Module, out var any) && any) || imported.Contains(row.Symbol);
+        }
+        var vermagicFrom = Config(root, kernel) is null ? kernel.InTree.FirstOrDefault() : null;
+        var packaged = Path.Combine(kernel.Directory, "kernel") + "/";
+        foreach (var path in kernel.InTree)
+        {
+            // kernel/ is what the kernel package installed, and its symvers lists every export there; anything
+            // else in the tree (misc/, vendor directories) is read whole.
+            var listedAndNeeded = listed.TryGetValue(SymversModule(kernel, path), out var needed) && needed;
+            if (path == vermagicFrom || listedAndNeeded || !path.StartsWith(packaged, StringComparison.Ordinal))
+                yield return path;
+        }
+    }
+
+    /// <summary>The Module.symvers module column of a file of the tree: its path below the release without kernel/ and .ko*.</summary>
+    private static string SymversModule(KernelFiles kernel, string path)
+    {
+        var relative = Path.GetRelativePath(kernel.Directory, path);
+        if (relative.StartsWith("kernel/", StringComparison.Ordinal))
+            relative = relative["kernel/".Length..];
+        var ko = relative.LastIndexOf(".ko", StringComparison.Ordinal);
+        return ko < 0 ? relative : relative[..ko];
+    }
+
+    private static string? Config(string root, KernelFiles kernel) =>
+        new[] { Path.Combine(kernel.Directory, "config"), Path.Combine(root, "boot", $"config-{kernel.Release}") }.FirstOrDefault(File.Exists);
 
     /// <summary>The files of one kernel directory: its tree, its out-of-tree modules and its weak-updates entries.</summary>
     private static KernelFiles List(string dir)
@@ -112,30 +169,32 @@ public static class InstalledKernelsReader
         return files;
     }
 
-    private static (Dictionary<string, ModuleImage> Images, List<SourceError> Errors) ReadModules(List<string> files, IProgress<(int Done, int Total)>? progress)
+    private static void ReadModules(List<string> files, Dictionary<string, ModuleImage> images, List<SourceError> errors, IProgress<(int Done, int Total)>? progress)
     {
-        var images = new ModuleImage?[files.Count];
-        var errors = new ConcurrentBag<(int Index, SourceError Error)>();
+        var read = new ModuleImage?[files.Count];
+        var failures = new ConcurrentBag<(int Index, SourceError Error)>();
         var done = 0;
         Parallel.For(0, files.Count, i =>
         {
             try
             {
-                images[i] = ModuleFileReader.Read(files[i]);
+                read[i] = ModuleFileReader.Read(files[i]);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                errors.Add((i, new SourceError(files[i], ModuleSetReader.Describe(files[i], e))));
+                failures.Add((i, new SourceError(files[i], ModuleSetReader.Describe(files[i], e))));
             }
             progress?.Report((Interlocked.Increment(ref done), files.Count));
         });
-        var byPath = new Dictionary<string, ModuleImage>(files.Count, StringComparer.Ordinal);
-        for (var i = 0; i < files.Count; i++)
+        lock (images)
         {
-            if (images[i] is ModuleImage image)
-                byPath[files[i]] = image;
+            for (var i = 0; i < files.Count; i++)
+            {
+                if (read[i] is ModuleImage image)
+                    images[files[i]] = image;
+            }
+            errors.AddRange(failures.OrderBy(e => e.Index).Select(e => e.Error));
         }
-        return (byPath, [.. errors.OrderBy(e => e.Index).Select(e => e.Error)]);
     }
 
     /// <summary>
@@ -148,7 +207,7 @@ public static class InstalledKernelsReader
         var text = entry.LinkTarget;
         if (text is null)
             return new WeakLink(relative, null, WeakLinkState.NotALink);
-        var resolved = Path.GetFullPath(text.StartsWith('/') ? root + text : Path.Combine(Path.GetDirectoryName(path)!, text));
+        var resolved = Path.GetFullPath(text.StartsWith('/') ? (root == "/" ? text : root + text) : Path.Combine(Path.GetDirectoryName(path)!, text));
         if (!IsInside(root, resolved) || !File.Exists(resolved))
             return new WeakLink(relative, text, WeakLinkState.Dangling);
         return outOfTree.TryGetValue(resolved, out var module)
@@ -166,35 +225,44 @@ public static class InstalledKernelsReader
             .Concat(SymversSuffixes.Select(s => Path.Combine(root, "boot", $"symvers-{release}{s}")))
             .FirstOrDefault(File.Exists);
 
-    /// <summary>The kernel's ABI: vmlinux from its symvers, plus the exports of every module of its tree.</summary>
-    private static (KernelAbi? Abi, string? Reason, SourceError? Error) Abi(string root, KernelFiles kernel, Dictionary<string, ModuleImage> images)
+    private static Symvers ReadSymvers(string root, string release)
     {
-        var symvers = FindSymvers(root, kernel.Release);
-        if (symvers is null)
-            return (null, $"no symvers (looked for lib/modules/{kernel.Release}/symvers.gz and boot/symvers-{kernel.Release}.gz, also .xz, .zst or plain)", null);
-        IReadOnlyList<KernelExport> rows;
+        var path = FindSymvers(root, release);
+        if (path is null)
+            return new Symvers(null, null, null);
         try
         {
-            rows = SymversReader.Read(symvers);
+            return new Symvers(path, SymversReader.Read(path), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var message = ModuleSetReader.Describe(symvers, e);
-            return (null, $"its symvers cannot be read ({message})", new SourceError(symvers, message));
+            return new Symvers(path, null, new SourceError(path, ModuleSetReader.Describe(path, e)));
         }
+    }
 
-        var exports = rows.Where(r => r.IsVmlinux).ToList();
-        foreach (var path in kernel.InTree.Concat(kernel.OutOfTree).Concat(kernel.WeakEntries.Where(e => e.Entry.LinkTarget is null).Select(e => e.Path)))
+    /// <summary>
+    /// The kernel's ABI: vmlinux from its symvers, plus the exports of the modules of its tree that were read (its
+    /// own out-of-tree ones included); the vermagic from its config, else from an in-tree module.
+    /// </summary>
+    private static (KernelAbi? Abi, string? Reason) Abi(string root, KernelFiles kernel, Symvers symvers, Dictionary<string, ModuleImage> images)
+    {
+        if (symvers.Rows is null)
+        {
+            return (null, symvers.Error is null
+                ? $"no symvers (looked for lib/modules/{kernel.Release}/symvers.gz and boot/symvers-{kernel.Release}.gz, also .xz, .zst or plain)"
+                : $"its symvers cannot be read ({symvers.Error.Message})");
+        }
+        var exports = symvers.Rows.Where(r => r.IsVmlinux).ToList();
+        foreach (var path in kernel.InTree.Concat(kernel.OutOfTree).Concat(kernel.WeakFiles))
         {
             if (images.TryGetValue(path, out var image))
                 exports.AddRange(KernelFacts.ModuleExports(image, Path.GetRelativePath(kernel.Directory, path)));
         }
         // The vermagic of the kernel's own tree, never of a module installed for it from elsewhere.
         var inTree = kernel.InTree.Select(p => images.GetValueOrDefault(p)).OfType<ModuleImage>();
-        var boot = Path.Combine(root, "boot");
-        var configPath = new[] { Path.Combine(kernel.Directory, "config"), Path.Combine(boot, $"config-{kernel.Release}") }.FirstOrDefault(File.Exists);
-        var (vermagic, reason, loader) = KernelFacts.Magic(configPath is null ? null : File.ReadAllBytes(configPath), inTree, kernel.Release,
+        var config = Config(root, kernel);
+        var (vermagic, reason, loader) = KernelFacts.Magic(config is null ? null : File.ReadAllBytes(config), inTree, kernel.Release,
             "neither a config nor an in-tree module to take the vermagic from");
-        return (new KernelAbi(kernel.Release, exports, kernel.Directory, vermagic, reason, loader), null, null);
+        return (new KernelAbi(kernel.Release, exports, kernel.Directory, vermagic, reason, loader), null);
     }
 }
