@@ -219,6 +219,26 @@ public sealed class WeakUpdatesTests : IDisposable
     }
 
     [Fact]
+    public void Reader_TakesKernelFromSymvers_AndReadsEverythingElse()
+    {
+        var target = WeakUpdatesTree.Amd64[^2];
+        var tree = Path.Combine(_root, "lib/modules", target);
+        Directory.CreateDirectory(Path.Combine(tree, "misc"));
+        Directory.CreateDirectory(Path.Combine(tree, "kernel/unlisted"));
+        File.Copy(WeakUpdatesTree.ImageModule(target, "crypto/ecc.ko"), Path.Combine(tree, "misc/ecc.ko"));
+        File.Copy(WeakUpdatesTree.ImageModule(target, "crypto/blowfish_common.ko"), Path.Combine(tree, "kernel/unlisted/blowfish_common.ko"));
+
+        var kernel = InstalledKernelsReader.Read(_root).Kernels.Single(k => k.Release == target);
+        var exporters = kernel.Abi!.Exports.Values.Select(e => e.Module).ToHashSet();
+        Assert.Contains("crypto/xor", exporters); // listed in symvers, exports what async_xor imports
+        Assert.Contains("lib/crypto/libdes", exporters); // what des_generic imports
+        Assert.Contains("misc/ecc", exporters); // outside kernel/: read whole
+        Assert.DoesNotContain("unlisted/blowfish_common", exporters); // below kernel/ and not in symvers: taken to export nothing
+        Assert.DoesNotContain("fs/nls/nls_utf8", exporters); // exports nothing anyone here imports
+        Assert.Equal($"{target} SMP preempt mod_unload modversions ", kernel.Abi.Vermagic);
+    }
+
+    [Fact]
     public void BadRoot_OneLine_ExitTwo()
     {
         var missing = _temp.Combine("missing");

@@ -81,6 +81,9 @@ internal static class WeakUpdatesTree
         return file;
     }
 
+    /// <summary>A module of a release's linux-image package, one of <see cref="InTree"/> or <see cref="OutOfTree"/>.</summary>
+    public static string ImageModule(string release, string module) => Path.Combine(Image(release), "lib/modules", release, "kernel", module);
+
     private static void WriteSymversGz(string release, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
