@@ -121,7 +121,7 @@ public enum WeakReason : byte
     /// <summary>The link points nowhere, or outside the root.</summary>
     Dangling,
 
-    /// <summary>Another link to the same module is kept.</summary>
+    /// <summary>Another link to the same module is kept, or the module is a second copy of a name in its kernel (updates/ and extra/).</summary>
     Duplicate,
 
     /// <summary>Not a link kabigate manages (a regular file, or a link to something that is not an out-of-tree module): left alone.</summary>
@@ -138,7 +138,8 @@ public enum WeakReason : byte
 /// <param name="LinkTarget">Where the link points, as the system sees it (<c>/lib/modules/R/extra/…</c>); the existing text for foreign or dangling ones.</param>
 /// <param name="Because">
 /// For <see cref="WeakReason.GroupIncompatible"/> the failing module of the group; for <see cref="WeakReason.Superseded"/>
-/// and <see cref="WeakReason.OwnModule"/> the release whose module wins; else null.
+/// and <see cref="WeakReason.OwnModule"/> the release whose module wins; for <see cref="WeakReason.Duplicate"/> the
+/// link that is kept, when there is one; else null.
 /// </param>
 /// <param name="Group">The names of the modules judged together with this one (itself included), when more than one.</param>
 /// <param name="LoaderCompatible">Whether the module itself passes the loader's rules; null when it was not judged.</param>

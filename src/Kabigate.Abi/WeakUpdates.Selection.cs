@@ -163,16 +163,20 @@ public static partial class WeakUpdates
         private void Decide(InstalledModule module, bool linked, WeakReason reason, string? because, IReadOnlyList<string> group, Judgement? judgement)
         {
             _decided.Add(module);
-            var links = _existing.TryGetValue(module, out var found) ? found : [];
+            // The link at the path weak-modules would make is the one kept, if there is one.
+            var canonical = LinkPathFor(module);
+            var links = _existing.TryGetValue(module, out var found) ? [.. found.OrderBy(l => l.Path == canonical ? 0 : 1)] : new List<WeakLink>();
             if (links.Count == 0)
             {
-                _rows.Add(Row(module.Name, linked ? WeakAction.Link : WeakAction.Skip, reason, module, LinkPathFor(module), module.SystemPath, because, group, judgement));
+                _rows.Add(Row(module.Name, linked ? WeakAction.Link : WeakAction.Skip, reason, module, canonical, module.SystemPath, because, group, judgement));
                 return;
             }
             for (var n = 0; n < links.Count; n++)
             {
-                var (action, why) = !linked ? (WeakAction.Remove, reason) : n == 0 ? (WeakAction.Keep, reason) : (WeakAction.Remove, WeakReason.Duplicate);
-                _rows.Add(Row(module.Name, action, why, module, links[n].Path, module.SystemPath, because, group, judgement));
+                if (linked && n > 0)
+                    _rows.Add(Row(module.Name, WeakAction.Remove, WeakReason.Duplicate, module, links[n].Path, module.SystemPath, links[0].Path, group, judgement));
+                else
+                    _rows.Add(Row(module.Name, linked ? WeakAction.Keep : WeakAction.Remove, reason, module, links[n].Path, module.SystemPath, because, group, judgement));
             }
         }
 

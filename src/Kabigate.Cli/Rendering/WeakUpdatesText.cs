@@ -67,7 +67,9 @@ internal static class WeakUpdatesText
                 text.Append(d.LinkPath).Append(" -> ").Append(d.LinkTarget).Append(": dangling");
                 break;
             case WeakReason.Duplicate:
-                text.Append(d.LinkPath).Append(": another link to ").Append(d.LinkTarget).Append(" is kept, or another module of that name is linked");
+                text.Append(d.LinkPath).Append(d.Because is null
+                    ? $": {d.Candidate?.Release} has another {d.Module} (updates/ before extra/), which is the one offered"
+                    : $": a second link to {d.LinkTarget}; {d.Because} is kept");
                 break;
             default:
                 text.Append(d.LinkPath).Append(d.LinkTarget is null ? ": not a link; left alone" : $" -> {d.LinkTarget}: not an out-of-tree module of an installed kernel; left alone");

@@ -213,8 +213,8 @@ public class WeakUpdatesTests
         [
             ("broken", WeakAction.Remove, WeakReason.Incompatible, "weak-updates/broken.ko"),
             ("gone", WeakAction.Remove, WeakReason.Dangling, "weak-updates/gone.ko"),
-            ("stable", WeakAction.Keep, WeakReason.Compatible, "weak-updates/extra/stable.ko"),
-            ("stable", WeakAction.Remove, WeakReason.Duplicate, "weak-updates/stable.ko"),
+            ("stable", WeakAction.Keep, WeakReason.Compatible, "weak-updates/stable.ko"),
+            ("stable", WeakAction.Remove, WeakReason.Duplicate, "weak-updates/extra/stable.ko"),
             ("vendor", WeakAction.Keep, WeakReason.Foreign, "weak-updates/vendor.ko"),
             ("vendor", WeakAction.Skip, WeakReason.OwnModule, "weak-updates/vendor.ko"),
         ], rows);
