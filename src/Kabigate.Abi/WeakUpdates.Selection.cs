@@ -62,7 +62,7 @@ public static partial class WeakUpdates
                     continue;
                 var reason = module.Release == target.Release ? WeakReason.OwnModule : WeakReason.Duplicate;
                 foreach (var link in links)
-                    _rows.Add(Row(module.Name, WeakAction.Remove, reason, module, link.Path, module.SystemPath, target.Release));
+                    _rows.Add(Row(module.Name, WeakAction.Remove, reason, module, link.Path, module.SystemPath, reason == WeakReason.OwnModule ? target.Release : null));
             }
             return _rows;
         }

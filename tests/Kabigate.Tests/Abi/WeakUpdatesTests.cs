@@ -262,8 +262,11 @@ public class WeakUpdatesTests
         const string R = "6.1.0-47-amd64";
         var inExtra = Installed(Stable(R), R, "extra");
         var inUpdates = Installed(Image("stable", R, [("_printk", PrintkCrc)]), R, "updates");
-        var plan = WeakUpdates.Plan([Kernel(R, Abi(R), [inExtra, inUpdates]), Kernel("6.1.0-50-amd64", Abi("6.1.0-50-amd64"))]);
-        Assert.Same(inUpdates, Only(plan, "6.1.0-50-amd64", "stable").Candidate);
+        var old = new WeakLink("weak-updates/stable.ko", "/lib/modules/6.1.0-47-amd64/extra/stable.ko", WeakLinkState.Module, inExtra);
+        var plan = WeakUpdates.Plan([Kernel(R, Abi(R), [inExtra, inUpdates]), Kernel("6.1.0-50-amd64", Abi("6.1.0-50-amd64"), links: [old])]);
+        var rows = plan.Decisions.Where(d => d.Kernel == "6.1.0-50-amd64").ToList();
+        Assert.Equal([(WeakAction.Link, inUpdates), (WeakAction.Remove, inExtra)], rows.Select(r => (r.Action, r.Candidate!)));
+        Assert.Equal((WeakReason.Duplicate, (string?)null), (rows[1].Reason, rows[1].Because));
         Assert.Contains(plan.Warnings, w => w == "6.1.0-47-amd64: module stable is installed twice (updates/stable.ko, extra/stable.ko): updates/stable.ko is the one linked");
     }
 
