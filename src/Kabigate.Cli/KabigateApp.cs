@@ -29,6 +29,7 @@ public static class KabigateApp
             MaskCommand.Create(stdout, stderr),
             HoldCommand.Create(stdout, stderr),
             InstallDnfPluginCommand.Create(stdout, stderr),
+            WeakUpdatesCommand.Create(stdout, stderr),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)

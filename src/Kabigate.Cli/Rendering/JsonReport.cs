@@ -77,7 +77,8 @@ internal static class JsonReport
     private static readonly JsonEncodedText[] FromNames = [JsonEncodedText.Encode("none"), JsonEncodedText.Encode("vmlinux"), JsonEncodedText.Encode("kernel-module"), JsonEncodedText.Encode("module-set")];
     private static readonly JsonEncodedText[] KindNames = Enum.GetValues<ProblemKind>().Select(k => JsonEncodedText.Encode(k.ToJsonName())).ToArray();
 
-    private static void WriteProblems(Utf8JsonWriter json, string name, IReadOnlyList<Problem> problems)
+    /// <summary>Writes problems as <c>check</c>'s JSON does (kind, symbol, expected, found, message, exporter, from, stablelisted).</summary>
+    internal static void WriteProblems(Utf8JsonWriter json, string name, IReadOnlyList<Problem> problems)
     {
         json.WriteStartArray(name);
         Span<byte> hex = stackalloc byte[10];
