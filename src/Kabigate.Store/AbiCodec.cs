@@ -193,7 +193,7 @@ internal static class AbiCodec
     private static byte[] Deflate(ReadOnlySpan<byte> data)
     {
         using var output = new MemoryStream(data.Length / 2 + 64);
-        using (var deflate = new ZLibStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
+        using (var deflate = new ZLibStream(output, CompressionLevel.Optimal, leaveOpen: true))
             deflate.Write(data);
         return output.ToArray();
     }

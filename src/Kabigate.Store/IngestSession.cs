@@ -124,24 +124,27 @@ public sealed class IngestSession : IDisposable
     /// <summary>The releases of the same line nearest below and above, and the last one ingested: deltas against them are small.</summary>
     private IEnumerable<(long AbiId, int Depth, string Release)> BaseCandidates(string release, string line)
     {
-        var usable = _kernels.Where(k => k.Depth < MaxDeltaDepth).ToList();
-        if (usable.Count == 0)
-            yield break;
-        var sameLine = usable.Where(k => k.Line == line).ToList();
+        // The nearest releases of the line, whatever their depth: a base whose chain is full means a keyframe now,
+        // not a delta against some older, shallower release whose differences keep growing.
+        var sameLine = _kernels.Where(k => k.Line == line).ToList();
+        var candidates = new List<(long AbiId, int Depth, string Release)>();
         if (sameLine.Count == 0)
         {
             // A new line (another flavour) often shares most CRCs with the last kernel stored.
-            yield return (usable[^1].AbiId, usable[^1].Depth, usable[^1].Release);
-            yield break;
+            if (_kernels.Count > 0)
+                candidates.Add((_kernels[^1].AbiId, _kernels[^1].Depth, _kernels[^1].Release));
         }
-        var below = sameLine.Where(k => KernelReleases.Compare(k.Release, release) <= 0).OrderByDescending(k => k.Release, KernelReleases.Comparer).FirstOrDefault();
-        var above = sameLine.Where(k => KernelReleases.Compare(k.Release, release) > 0).OrderBy(k => k.Release, KernelReleases.Comparer).FirstOrDefault();
-        var seen = new HashSet<long>();
-        foreach (var k in new[] { below, above, sameLine[^1] })
+        else
         {
-            if (k.Release is not null && seen.Add(k.AbiId))
-                yield return (k.AbiId, k.Depth, k.Release);
+            var below = sameLine.Where(k => KernelReleases.Compare(k.Release, release) <= 0).OrderByDescending(k => k.Release, KernelReleases.Comparer).FirstOrDefault();
+            var above = sameLine.Where(k => KernelReleases.Compare(k.Release, release) > 0).OrderBy(k => k.Release, KernelReleases.Comparer).FirstOrDefault();
+            foreach (var k in new[] { below, above, sameLine[^1] })
+            {
+                if (k.Release is not null)
+                    candidates.Add((k.AbiId, k.Depth, k.Release));
+            }
         }
+        return candidates.Where(c => c.Depth < MaxDeltaDepth).DistinctBy(c => c.AbiId);
     }
 
     private AbiRow[] Intern(KernelAbi kernel)

@@ -39,8 +39,10 @@ public class StoreTests
         using (var store = AbiStore.Open(location, create: true))
         {
             using var ingest = store.BeginIngest();
-            foreach (var kernel in releases)
-                Assert.Equal(IngestOutcome.Stored, ingest.AddKernel(kernel).Outcome);
+            var results = releases.Select(ingest.AddKernel).ToList();
+            Assert.All(results, r => Assert.Equal(IngestOutcome.Stored, r.Outcome));
+            // A full delta chain (16) starts again from a keyframe instead of piling deltas on one old base.
+            Assert.Equal([0, IngestSession.MaxDeltaDepth + 1], results.Select((r, i) => (r, i)).Where(x => x.r.Detail.Contains("keyframe", StringComparison.Ordinal)).Select(x => x.i));
             ingest.Commit();
             // The same store, read right after its ingest, sees the names the ingest added.
             store.BeginSnapshot();
