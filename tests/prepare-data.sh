@@ -8,6 +8,10 @@
 #  - writes DATA/manifest.env (what was chosen) and DATA/provenance.txt (where each file came from).
 set -euo pipefail
 data=${1:?data directory}
+mkdir -p "$data"
+# One preparation at a time: ./test and the benchmarks share the data, and a rebuild starts by removing packages/.
+exec 8>"$data/.prepare-lock"
+flock 8
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$data/debs"
 
