@@ -32,9 +32,7 @@ internal static class StoreCommands
                     foreach (var k in kernels)
                     {
                         json.WriteStartObject();
-                        json.WriteNumber("id", k.Id);
-                        json.WriteString("release", k.Release);
-                        json.WriteString("line", k.Line);
+                        json.StoredKernel(k);
                         json.WriteNumber("exports", k.ExportCount);
                         json.WriteString("vermagic", k.Vermagic);
                         json.WriteString("source", k.Source);
@@ -80,9 +78,7 @@ internal static class StoreCommands
                     foreach (var k in kmods)
                     {
                         json.WriteStartObject();
-                        json.WriteNumber("id", k.Id);
-                        json.WriteString("name", k.Name);
-                        json.WriteString("built_for", StoreAccess.BuiltFor(k.Vermagic));
+                        json.StoredKmod(k);
                         json.WriteString("vermagic", k.Vermagic);
                         json.WriteString("license", k.License);
                         json.WriteString("path", k.Path);
@@ -136,9 +132,7 @@ internal static class StoreCommands
                     {
                         var (k, e) = rows[i];
                         json.WriteStartObject();
-                        json.WriteNumber("id", k.Id);
-                        json.WriteString("release", k.Release);
-                        json.WriteString("line", k.Line);
+                        json.StoredKernel(k);
                         json.WriteBoolean("exported", e is not null);
                         json.Crc("crc", e?.Crc);
                         json.WriteString("kind", e?.Kind.ToSymversName());
@@ -229,9 +223,7 @@ internal static class StoreCommands
                     for (int i = 0; i < modules.Count; i++)
                     {
                         json.WriteStartObject();
-                        json.WriteNumber("id", storedKmods[i].Id);
-                        json.WriteString("name", storedKmods[i].Name);
-                        json.WriteString("built_for", StoreAccess.BuiltFor(storedKmods[i].Vermagic));
+                        json.StoredKmod(storedKmods[i]);
                         json.WriteBoolean("loads", verdicts[i].Loads);
                         WriteProblems(json, verdicts[i]);
                         json.WriteEndObject();

@@ -16,6 +16,22 @@ internal static class Json
             stream.WriteByte((byte)'\n');
         });
 
+    /// <summary>The fields every report names a stored kernel by: id, release, line.</summary>
+    public static void StoredKernel(this Utf8JsonWriter json, Kabigate.Store.StoredKernel kernel)
+    {
+        json.WriteNumber("id", kernel.Id);
+        json.WriteString("release", kernel.Release);
+        json.WriteString("line", kernel.Line);
+    }
+
+    /// <summary>The fields every report names a stored kmod by: id, name, and the kernel it was built for.</summary>
+    public static void StoredKmod(this Utf8JsonWriter json, Kabigate.Store.StoredKmod kmod)
+    {
+        json.WriteNumber("id", kmod.Id);
+        json.WriteString("name", kmod.Name);
+        json.WriteString("built_for", Commands.StoreAccess.BuiltFor(kmod.Vermagic));
+    }
+
     public static void Crc(this Utf8JsonWriter json, string name, uint? crc)
     {
         if (crc is { } value)

@@ -34,9 +34,7 @@ internal static class MatrixReport
             foreach (var k in kernels)
             {
                 json.WriteStartObject();
-                json.WriteNumber("id", k.Id);
-                json.WriteString("release", k.Release);
-                json.WriteString("line", k.Line);
+                json.StoredKernel(k);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -44,9 +42,7 @@ internal static class MatrixReport
             for (int m = 0; m < kmods.Count; m++)
             {
                 json.WriteStartObject();
-                json.WriteNumber("id", kmods[m].Id);
-                json.WriteString("name", kmods[m].Name);
-                json.WriteString("built_for", StoreAccess.BuiltFor(kmods[m].Vermagic));
+                json.StoredKmod(kmods[m]);
                 json.WriteStartArray("verdicts");
                 foreach (var verdict in matrix[m])
                 {
