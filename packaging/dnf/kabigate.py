@@ -40,6 +40,7 @@ class Kabigate(dnf.Plugin):
         self.in_use = False
         self.binary = 'kabigate'
         self.timeout = DEFAULT_TIMEOUT
+        self.policy = None
 
     def config(self):
         conf = self.read_config(self.base.conf)
@@ -59,6 +60,7 @@ class Kabigate(dnf.Plugin):
         self.strict = flag('strict', False)
         self.in_use = flag('in_use', False)
         self.binary = get('kabigate', 'kabigate') or 'kabigate'
+        self.policy = get('policy', '') or None
         try:
             self.timeout = int(get('timeout', str(DEFAULT_TIMEOUT)))
         except ValueError:
@@ -134,6 +136,8 @@ class Kabigate(dnf.Plugin):
             args += ['--dbpath', dbpath]
         if verb == 'hold' and self.in_use:
             args += ['--in-use', '--proc-modules', '/proc/modules']
+        if verb == 'hold' and self.policy:
+            args += ['--policy', self.policy]
         for location in locations:
             args += ['--repo', location]
         logger.debug('kabigate: running %s', ' '.join(args))

@@ -181,7 +181,9 @@ public static class KabiGate
     /// <param name="installed">The installed packages.</param>
     /// <param name="available">The packages the repositories offer.</param>
     /// <param name="judge">Which installed kmod packages to judge (e.g. only those in use); null for all.</param>
-    public static HoldReport Hold(IReadOnlyList<KabiPackage> installed, IReadOnlyList<KabiPackage> available, Func<KabiPackage, bool>? judge = null)
+    /// <param name="tolerated">Whether a policy tolerates or waives every unmet requirement of a kmod on a kernel (then it
+    /// does not hold the kernel back); null when no policy applies.</param>
+    public static HoldReport Hold(IReadOnlyList<KabiPackage> installed, IReadOnlyList<KabiPackage> available, Func<KabiPackage, bool>? judge = null, Func<KmodOnKernel, bool>? tolerated = null)
     {
         ArgumentNullException.ThrowIfNull(installed);
         ArgumentNullException.ThrowIfNull(available);
@@ -200,7 +202,7 @@ public static class KabiGate
             }
 
             var results = Evaluate(kernel, installedKmods);
-            var broken = judged.Select(k => results[k]).Where(r => !r.Loads).ToList();
+            var broken = judged.Select(k => results[k]).Where(r => !r.Loads && !(tolerated?.Invoke(r) ?? false)).ToList();
             entries.Add(broken.Count == 0
                 ? new HoldEntry(kernel, HoldVerdict.Allowed, [], judged.Count == 0 ? "no installed kmod declares kABI requirements" : $"all {judged.Count} installed kmods load")
                 : new HoldEntry(kernel, HoldVerdict.Held, broken, string.Join("; ", broken.Select(b => $"{b.Kmod.Nevra} would not load: {b.Describe()}"))));

@@ -66,7 +66,7 @@ public sealed record Waiver(string? Symbol, string? Kmod, string Owner, string R
     /// <summary>Whether the waiver names this break (regardless of its expiry).</summary>
     public bool Covers(string? symbol, string? kmod) =>
         (Symbol is null || (symbol is not null && Glob.Matches(Symbol, symbol)))
-        && (Kmod is null || (kmod is not null && Glob.Matches(Kmod, ModuleNames.Normalize(kmod))));
+        && (Kmod is null || (kmod is not null && (Glob.Matches(Kmod, kmod) || Glob.Matches(Kmod, ModuleNames.Normalize(kmod)))));
 
     /// <summary>Whether the waiver has expired on <paramref name="today"/>.</summary>
     public bool ExpiredOn(DateOnly today) => Expires is { } last && today > last;

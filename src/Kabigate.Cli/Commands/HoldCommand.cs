@@ -9,7 +9,9 @@ namespace Kabigate.Cli.Commands;
 /// <param name="InUse">Judge only the kmods whose modules are loaded.</param>
 /// <param name="ProcModules">The /proc/modules to read for <paramref name="InUse"/>, or null for the root's.</param>
 /// <param name="Format">text, json or excludes.</param>
-internal sealed record HoldRequest(GateRequest Inputs, bool InUse, string? ProcModules, string Format);
+/// <param name="Policy">A policy file whose rules and waivers may tolerate a kmod's unmet requirements, or null.</param>
+/// <param name="Stablelist">A stablelist (overrides the policy's), or null.</param>
+internal sealed record HoldRequest(GateRequest Inputs, bool InUse, string? ProcModules, string Format, string? Policy = null, string? Stablelist = null);
 
 /// <summary><c>kabigate hold</c>: which available kernels would strand an installed kmod?</summary>
 internal static class HoldCommand
@@ -28,13 +30,15 @@ internal static class HoldCommand
             Description = "The /proc/modules file --in-use reads (default: INSTALLROOT/proc/modules).",
             HelpName = "FILE",
         };
+        var policy = StoreAccess.Policy();
+        var stablelist = CommonOptions.Stablelist();
         var command = new Command("hold", "List the kernel packages the repositories offer on which an installed kmod package would not load (its kABI requirements against the kernel's kABI provides, by CRC), with the reason, and the newest available kernel on which every installed kmod loads. 'excludes' prints one name-[epoch:]version-release.arch per line, for dnf's --exclude.\n" + Help)
         {
-            repositories, installRoot, dbPath, inUse, procModules, format,
+            repositories, installRoot, dbPath, inUse, procModules, format, policy, stablelist,
         };
         command.SetAction(parse => Run(
             new HoldRequest(new GateRequest(parse.GetValue(repositories)!, parse.GetValue(installRoot), parse.GetValue(dbPath), DatabaseRequired: true),
-                parse.GetValue(inUse), parse.GetValue(procModules), parse.GetValue(format)!),
+                parse.GetValue(inUse), parse.GetValue(procModules), parse.GetValue(format)!, parse.GetValue(policy), parse.GetValue(stablelist)),
             stdout, stderr));
         return command;
     }
@@ -56,12 +60,25 @@ internal static class HoldCommand
             }
         }
 
+        // A kernel is not held back for a kmod whose every unmet requirement the policy tolerates or waives (for the
+        // kmod package's name, or one of its modules'). Symbols from kABI provides are vmlinux's.
+        var (policy, list) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
+        var evaluation = policy.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow));
+        bool Tolerated(KmodOnKernel broken) => request.Policy is not null && broken.Unmet.All(u =>
+            new[] { broken.Kmod.Name }.Concat(broken.Kmod.ModuleNames).Any(kmod =>
+                !evaluation.Judge(u.Requirement.Symbol, "vmlinux", null, list?.Contains(u.Requirement.Symbol ?? "") == true, kmod).Fails));
+
         var timings = new Timings(stderr);
         var inputs = GateInputReader.Read(request.Inputs);
         timings.Mark("read repositories and rpm database");
         if (GateInputReader.Report(inputs, stderr))
             return ExitCodes.Error;
-        var report = KabiGate.Hold(inputs.Installed, inputs.Available, loaded is null ? null : p => p.ModuleNames.Any(loaded.Contains));
+        var report = KabiGate.Hold(inputs.Installed, inputs.Available, loaded is null ? null : p => p.ModuleNames.Any(loaded.Contains), Tolerated);
+        if (request.Policy is not null)
+        {
+            foreach (var warning in evaluation.UnusedWarnings())
+                stderr.WriteLine(warning);
+        }
         timings.Mark("hold");
         stdout.Write(request.Format switch
         {

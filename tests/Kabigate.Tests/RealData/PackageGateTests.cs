@@ -146,6 +146,35 @@ public class PackageGateTests(DnfWorld world)
     }
 
     [Fact]
+    public void Hold_UnderAPolicy_LetsAWaivedKmodsKernelThrough_UntilTheWaiverExpires()
+    {
+        var root = world.NewRoot("base-hold", "updates-hold");
+        string[] args = ["hold", "--repo", world.Repo("base-hold"), "--repo", world.Repo("updates-hold"), "--installroot", root.InstallRoot, "--format", "excludes"];
+        var policy = Path.Combine(world.Root, $"policy-{Guid.NewGuid():N}.toml");
+
+        // One symbol waived is not enough: the kmod has other unmet requirements.
+        File.WriteAllText(policy, "[[waiver]]\nsymbol = \"misc_register\"\nkmod = \"kmod-kabigate-test\"\nowner = \"t\"\nreason = \"r\"\n");
+        var (exit, stdout, _) = CliRunner.Run([.. args, "--policy", policy]);
+        Assert.Equal(1, exit);
+        Assert.Equal($"kernel-core-{New()}.x86_64\n", stdout);
+
+        // The whole kmod waived (by its package name) until a date to come: the kernel is no longer held back.
+        File.WriteAllText(policy, "[[waiver]]\nkmod = \"kmod-kabigate-test*\"\nowner = \"t\"\nreason = \"rebuilt soon\"\nexpires = 2099-01-01\n");
+        (exit, stdout, _) = CliRunner.Run([.. args, "--policy", policy]);
+        Assert.Equal(0, exit);
+        Assert.Equal("", stdout);
+
+        File.WriteAllText(policy, File.ReadAllText(policy).Replace("2099-01-01", "2020-01-01", StringComparison.Ordinal));
+        (exit, stdout, _) = CliRunner.Run([.. args, "--policy", policy]);
+        Assert.Equal(1, exit);
+        Assert.Equal($"kernel-core-{New()}.x86_64\n", stdout);
+
+        File.WriteAllText(policy, "severities = \"SYMBOL never_* PASS\"\n");
+        var (_, _, stderr) = CliRunner.Run([.. args, "--policy", policy]);
+        Assert.Contains("WARNING: Severity rule 'SYMBOL never_* PASS' is unused", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Gates_BadInput_OneLine_ExitTwo_NothingListed()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
