@@ -32,12 +32,12 @@ internal static class MatrixBench
             var kmods = storedKmods.Select(store.LoadKmod).ToList();
             phases[1] = watch.Ms();
             watch.Restart();
-            var projection = Projection(kmods);
+            var projection = Gate.SymbolsJudged(kmods);
             var kernels = storedKernels.Select(k => store.LoadKernel(k, projection)).ToList();
             phases[2] = watch.Ms();
 
             watch.Restart();
-            var bySource = Groups(kmods, storedKmods.Select(k => k.Source).ToList());
+            var bySource = Gate.GroupBySource(kmods, storedKmods.Select(k => k.Source).ToList());
             loads = 0;
             foreach (var group in bySource)
             {
@@ -59,42 +59,5 @@ internal static class MatrixBench
         Emit("matrix_check_ms", best[3]);
         Emit("matrix_loads", loads);
         return 0;
-    }
-
-    /// <summary>As StoreAccess.Projection: the symbols the kmods import or export, and module_layout.</summary>
-    private static HashSet<string> Projection(List<ModuleImage> kmods)
-    {
-        var symbols = new HashSet<string>(StringComparer.Ordinal) { "module_layout" };
-        foreach (var kmod in kmods)
-        {
-            foreach (var import in kmod.Imports)
-                symbols.Add(import.Symbol);
-            foreach (var export in kmod.Exports)
-                symbols.Add(export.Symbol);
-        }
-        return symbols;
-    }
-
-    /// <summary>As MatrixCommand.Compute groups kmods: by source, split wherever two share a name.</summary>
-    private static List<List<int>> Groups(List<ModuleImage> kmods, List<string> sources)
-    {
-        var groups = new List<List<int>>();
-        foreach (var bySource in Enumerable.Range(0, kmods.Count).GroupBy(i => sources[i], StringComparer.Ordinal))
-        {
-            var open = new List<(HashSet<string> Names, List<int> Members)>();
-            foreach (var i in bySource)
-            {
-                var slot = open.FirstOrDefault(g => !g.Names.Contains(kmods[i].Name));
-                if (slot.Members is null)
-                {
-                    slot = (new HashSet<string>(StringComparer.Ordinal), []);
-                    open.Add(slot);
-                }
-                slot.Names.Add(kmods[i].Name);
-                slot.Members.Add(i);
-            }
-            groups.AddRange(open.Select(g => g.Members));
-        }
-        return groups;
     }
 }

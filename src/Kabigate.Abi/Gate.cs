@@ -114,6 +114,24 @@ public static class Gate
         return groups;
     }
 
+    /// <summary>
+    /// Every kernel symbol the loader's rules read for these modules: what they import, what they export (a duplicate
+    /// export is a refusal) and <c>module_layout</c>. A kernel ABI narrowed to these gives the same verdicts.
+    /// </summary>
+    public static HashSet<string> SymbolsJudged(IEnumerable<ModuleImage> modules)
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        var symbols = new HashSet<string>(StringComparer.Ordinal) { "module_layout" };
+        foreach (var module in modules)
+        {
+            foreach (var import in module.Imports)
+                symbols.Add(import.Symbol);
+            foreach (var export in module.Exports)
+                symbols.Add(export.Symbol);
+        }
+        return symbols;
+    }
+
     private static GateCase Judge(string name, KernelAbi kernel, ModuleImage module, Verdict verdict, int builds, PolicyEvaluation policy)
     {
         if (verdict.Loads)

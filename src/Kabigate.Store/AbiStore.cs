@@ -235,6 +235,16 @@ public sealed partial class AbiStore : IDisposable
             Guard(() => Execute("PRAGMA wal_checkpoint(TRUNCATE)"), "checkpoint");
     }
 
+    internal void RollbackWrite()
+    {
+        if (_transaction is null)
+            return;
+        Guard(() => _transaction.Rollback(), "roll back");
+        _transaction.Dispose();
+        _transaction = null;
+        ForgetCachedNames();
+    }
+
     private void Migrate()
     {
         var tables = Query(

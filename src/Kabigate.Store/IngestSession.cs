@@ -86,11 +86,11 @@ public sealed class IngestSession : IDisposable
         _done = true;
     }
 
-    /// <summary>Rolls back what was not committed.</summary>
+    /// <summary>Rolls back what was not committed; the store stays open.</summary>
     public void Dispose()
     {
         if (!_done)
-            _store.Dispose();
+            _store.RollbackWrite();
         _done = true;
     }
 

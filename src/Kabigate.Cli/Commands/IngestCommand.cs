@@ -137,7 +137,7 @@ internal static class IngestCommand
         var kernels = (ingestedReleases.Count > 0 ? all.Where(k => ingestedReleases.Contains(k.Release)) : all.OrderByDescending(k => k.Id))
             .Take(SummaryKernels).ToList();
         var modules = storedKmods.Select(store.LoadKmod).ToList();
-        var projection = StoreAccess.Projection(modules);
+        var projection = Gate.SymbolsJudged(modules);
         var abis = kernels.Select(k => store.LoadKernel(k, projection)).ToList();
         var matrix = MatrixCommand.Compute(abis, modules, storedKmods.Select(k => k.Source).ToList());
         stdout.WriteLine($"verdicts of the {modules.Count} stored kmods:");

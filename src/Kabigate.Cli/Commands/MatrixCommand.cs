@@ -30,7 +30,7 @@ internal static class MatrixCommand
         var storedKmods = StoreAccess.SelectKmods(store.Kmods(), kmodPatterns);
         var storedKernels = StoreAccess.SelectKernels(store.Kernels(), kernelPatterns);
         var modules = storedKmods.Select(store.LoadKmod).ToList();
-        var projection = StoreAccess.Projection(modules);
+        var projection = Gate.SymbolsJudged(modules);
         var abis = storedKernels.Select(k => store.LoadKernel(k, projection)).ToList();
         timings.Mark("load from store");
         var matrix = Compute(abis, modules, storedKmods.Select(k => k.Source).ToList());

@@ -69,20 +69,6 @@ internal static class StoreAccess
         || Directory.Exists(argument)
         || (argument.Contains('#', StringComparison.Ordinal) && Directory.Exists(argument[..argument.IndexOf('#', StringComparison.Ordinal)]));
 
-    /// <summary>The symbols a set of kmods can import or collide with: all a stored kernel must provide to judge them.</summary>
-    public static HashSet<string> Projection(IEnumerable<ModuleImage> kmods)
-    {
-        var symbols = new HashSet<string>(StringComparer.Ordinal) { "module_layout" };
-        foreach (var kmod in kmods)
-        {
-            foreach (var import in kmod.Imports)
-                symbols.Add(import.Symbol);
-            foreach (var export in kmod.Exports)
-                symbols.Add(export.Symbol);
-        }
-        return symbols;
-    }
-
     /// <summary>Reads the policy (and its stablelist), or the default; an explicit stablelist wins over the policy's.</summary>
     public static (Policy Policy, Stablelist? Stablelist) LoadPolicy(string? policyPath, string? stablelistPath)
     {

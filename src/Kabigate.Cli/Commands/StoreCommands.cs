@@ -116,10 +116,7 @@ internal static class StoreCommands
             var kernels = StoreAccess.SelectKernels(store.Kernels(), parse.GetValue(line) ?? []);
             var only = new HashSet<string>(StringComparer.Ordinal) { name };
             var rows = kernels.Select(k => (Kernel: k, Export: store.LoadKernel(k, only).TryGetExport(name, out var e) ? e : null)).ToList();
-            bool Changed(int i) => i > 0 && rows[i - 1].Kernel.Line == rows[i].Kernel.Line && rows[i - 1].Export != rows[i].Export
-                && (rows[i - 1].Export is null || rows[i].Export is null || rows[i - 1].Export!.Crc != rows[i].Export!.Crc
-                    || rows[i - 1].Export!.Kind != rows[i].Export!.Kind || rows[i - 1].Export!.Namespace != rows[i].Export!.Namespace
-                    || rows[i - 1].Export!.Module != rows[i].Export!.Module);
+            bool Changed(int i) => i > 0 && rows[i - 1].Kernel.Line == rows[i].Kernel.Line && rows[i - 1].Export != rows[i].Export;
             if (parse.GetValue(format) == "json")
             {
                 Rendering.Json.Write(stdout, json =>
@@ -171,14 +168,15 @@ internal static class StoreCommands
         var command = new Command("compatible", "The stored kernel releases a kmod loads on, and why it fails on the others.\nExit status: 0 it loads on some stored release, 1 on none, 2 usage, input or store error.") { db, format, kernelPatterns, kmod };
         command.SetAction(parse =>
         {
-            using var store = StoreAccess.OpenForReading(parse.GetValue(db));
-            var argument = parse.GetValue(kmod)!;
-            var loaded = LoadKmods(store, argument, stderr);
-            if (loaded is null)
+            using var arguments = new KernelArguments(parse.GetValue(db), stderr);
+            var store = arguments.Store;
+            var (modules, sources, errors) = arguments.Kmods([parse.GetValue(kmod)!]);
+            foreach (var error in errors)
+                stderr.WriteLine($"kabigate: ERROR: {error}");
+            if (errors.Count > 0 || modules.Count == 0)
                 return ExitCodes.Error;
-            var (modules, sources) = loaded.Value;
             var stored = StoreAccess.SelectKernels(store.Kernels(), parse.GetValue(kernelPatterns) ?? []);
-            var projection = StoreAccess.Projection(modules);
+            var projection = Gate.SymbolsJudged(modules);
             var kernels = stored.Select(k => store.LoadKernel(k, projection)).ToList();
             var verdicts = MatrixCommand.Compute(kernels, modules, sources);
             RenderPerModule(stdout, parse.GetValue(format)!, verdicts, stored, modules);
@@ -209,7 +207,7 @@ internal static class StoreCommands
             else
             {
                 storedKernel = StoreAccess.ResolveKernel(store, argument, stderr);
-                abi = store.LoadKernel(storedKernel, StoreAccess.Projection(modules));
+                abi = store.LoadKernel(storedKernel, Gate.SymbolsJudged(modules));
             }
             var verdicts = MatrixCommand.Compute([abi], modules, storedKmods.Select(k => k.Source).ToList()).Select(row => row[0]).ToList();
             if (parse.GetValue(format) == "json")
@@ -262,7 +260,7 @@ internal static class StoreCommands
             var (_, list) = StoreAccess.LoadPolicy(parse.GetValue(policy), parse.GetValue(stablelist));
             using var store = StoreAccess.OpenForReading(parse.GetValue(db));
             var kmods = store.Kmods().Select(store.LoadKmod).ToList();
-            var projection = StoreAccess.Projection(kmods);
+            var projection = Gate.SymbolsJudged(kmods);
             var kernels = StoreAccess.SelectKernels(store.Kernels(), parse.GetValue(kernelPatterns) ?? []).Select(k => store.LoadKernel(k, projection)).ToList();
             var entries = Greylist.Compute(kmods, kernels, list);
             if (parse.GetValue(limit) > 0)
@@ -316,25 +314,6 @@ internal static class StoreCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>The kmods an argument names: stored ones by name, glob or id, else files read as modules. Null after reporting an error.</summary>
-    private static (List<ModuleImage> Modules, List<string> Sources)? LoadKmods(AbiStore store, string argument, TextWriter stderr)
-    {
-        if (StoreAccess.IsSource(argument))
-        {
-            var set = ModuleSetReader.Read([argument]);
-            foreach (var error in set.Errors)
-                stderr.WriteLine($"kabigate: ERROR: {error.Message}");
-            return set.Errors.Count > 0 ? null : (set.Modules.ToList(), set.Modules.Select(_ => argument).ToList());
-        }
-        var stored = StoreAccess.SelectKmods(store.Kmods(), [argument]);
-        if (stored.Count == 0)
-        {
-            stderr.WriteLine($"kabigate: ERROR: {argument}: no such kmod in the store {store.Location.Display}, and no such file or directory");
-            return null;
-        }
-        return (stored.Select(store.LoadKmod).ToList(), stored.Select(k => k.Source).ToList());
     }
 
     private static void RenderPerModule(TextWriter stdout, string format, Verdict[][] report, IReadOnlyList<StoredKernel> stored, IReadOnlyList<ModuleImage> modules)

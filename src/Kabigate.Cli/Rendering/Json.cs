@@ -32,6 +32,20 @@ internal static class Json
         json.WriteString("built_for", Commands.StoreAccess.BuiltFor(kmod.Vermagic));
     }
 
+    /// <summary>The <c>errors</c> array: the inputs that could not be read, each with its one-line message.</summary>
+    public static void SourceErrors(this Utf8JsonWriter json, IEnumerable<Kabigate.Formats.Sources.SourceError> errors)
+    {
+        json.WriteStartArray("errors");
+        foreach (var error in errors)
+        {
+            json.WriteStartObject();
+            json.WriteString("source", error.Source);
+            json.WriteString("message", error.Message);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
     public static void Crc(this Utf8JsonWriter json, string name, uint? crc)
     {
         if (crc is { } value)

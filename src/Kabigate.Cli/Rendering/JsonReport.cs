@@ -40,15 +40,7 @@ internal static class JsonReport
                     json.Flush(); // stream out instead of building the whole document in memory
             }
             json.WriteEndArray();
-            json.WriteStartArray("errors");
-            foreach (var error in errors)
-            {
-                json.WriteStartObject();
-                json.WriteString("source", error.Source);
-                json.WriteString("message", error.Message);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            json.SourceErrors(errors);
             json.WriteEndObject();
         }
         output.WriteByte((byte)'\n');

@@ -51,15 +51,7 @@ internal static class WeakUpdatesJson
             foreach (var warning in plan.Warnings)
                 json.WriteStringValue(warning);
             json.WriteEndArray();
-            json.WriteStartArray("errors");
-            foreach (var error in tree.Errors)
-            {
-                json.WriteStartObject();
-                json.WriteString("source", error.Source);
-                json.WriteString("message", error.Message);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            json.SourceErrors(tree.Errors);
             json.WriteEndObject();
         }
         output.WriteByte((byte)'\n');
