@@ -111,10 +111,13 @@ public sealed partial class AbiStore : IDisposable
     {
         var rows = Query(
             "SELECT k.id, k.release, k.line, k.content_hash, k.abi_id, a.export_count, k.vermagic, k.source, k.ingested_at, " +
-            "(SELECT COUNT(*) FROM kernels o WHERE o.release = k.release) FROM kernels k JOIN abis a ON a.id = k.abi_id",
+            "(SELECT COUNT(*) FROM kernels o WHERE o.release = k.release), k.vermagic_unknown, k.export_kinds_unknown, k.force_load, k.allow_missing_ns " +
+            "FROM kernels k JOIN abis a ON a.id = k.abi_id",
             [],
             r => new StoredKernel(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), (int)r.GetInt64(5),
-                r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7), ParseTime(r.GetString(8)), (int)r.GetInt64(9)));
+                r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7), ParseTime(r.GetString(8)), (int)r.GetInt64(9),
+                r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
+                r.IsDBNull(12) || r.IsDBNull(13) ? null : new LoaderConfig(r.GetInt64(12) != 0, r.GetInt64(13) != 0)));
         return rows.OrderBy(k => k.Line, StringComparer.Ordinal).ThenBy(k => k.Release, KernelReleases.Comparer).ThenBy(k => k.Id).ToList();
     }
 
@@ -131,12 +134,6 @@ public sealed partial class AbiStore : IDisposable
     public KernelAbi LoadKernel(StoredKernel kernel, IReadOnlySet<string>? only = null)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        var details = Query(
-            "SELECT vermagic, vermagic_unknown, export_kinds_unknown, force_load, allow_missing_ns FROM kernels WHERE id = @id",
-            [("id", kernel.Id)],
-            r => (Vermagic: r.IsDBNull(0) ? null : r.GetString(0), VermagicUnknown: r.IsDBNull(1) ? null : r.GetString(1),
-                KindsUnknown: r.IsDBNull(2) ? null : r.GetString(2), Force: r.IsDBNull(3) ? (long?)null : r.GetInt64(3),
-                AllowNs: r.IsDBNull(4) ? (long?)null : r.GetInt64(4))).Single();
         var rows = DecodeAbi(kernel.AbiId);
         var symbols = SymbolNames();
         var names = Names();
@@ -158,8 +155,7 @@ public sealed partial class AbiStore : IDisposable
                 continue;
             exports.Add(new KernelExport(symbols[row.Symbol], row.HasCrc ? row.Crc : null, names[row.Module], row.Kind, row.Namespace == 0 ? null : names[row.Namespace]));
         }
-        var loader = details.Force is null || details.AllowNs is null ? null : new LoaderConfig(details.Force != 0, details.AllowNs != 0);
-        return new KernelAbi(kernel.Release, exports, kernel.Source, details.Vermagic, details.VermagicUnknown, loader, details.KindsUnknown);
+        return new KernelAbi(kernel.Release, exports, kernel.Source, kernel.Vermagic, kernel.VermagicUnknownReason, kernel.Loader, kernel.ExportKindsUnknownReason);
     }
 
     /// <summary>Rebuilds a stored kmod.</summary>

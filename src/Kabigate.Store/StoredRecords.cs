@@ -11,7 +11,11 @@ namespace Kabigate.Store;
 /// <param name="Source">What it was ingested from.</param>
 /// <param name="IngestedAt">When (UTC).</param>
 /// <param name="Contents">How many different contents the store holds for this release (more than 1 is flagged).</param>
-public sealed record StoredKernel(long Id, string Release, string Line, string ContentHash, long AbiId, int ExportCount, string? Vermagic, string Source, DateTimeOffset IngestedAt, int Contents)
+/// <param name="VermagicUnknownReason">Why its vermagic is unknown, or null.</param>
+/// <param name="ExportKindsUnknownReason">Why its export kinds are unknown, or null.</param>
+/// <param name="Loader">Its loader options, or null when unknown.</param>
+public sealed record StoredKernel(long Id, string Release, string Line, string ContentHash, long AbiId, int ExportCount, string? Vermagic, string Source, DateTimeOffset IngestedAt, int Contents,
+    string? VermagicUnknownReason = null, string? ExportKindsUnknownReason = null, Kabigate.Abi.LoaderConfig? Loader = null)
 {
     /// <summary>Whether the release was ingested with more than one content.</summary>
     public bool Conflicting => Contents > 1;
