@@ -53,21 +53,17 @@ public static class Gate
 {
     /// <summary>Judges every kmod on every kernel.</summary>
     /// <param name="kernels">The kernels under test.</param>
-    /// <param name="groups">The kmods, in groups loaded together (a package, a driver disk): a group's kmods satisfy each other's imports.</param>
+    /// <param name="kmods">The kmods.</param>
+    /// <param name="sources">Where each kmod came from: kmods of one source are loaded together and satisfy each other's imports (see <see cref="CheckBySource"/>).</param>
     /// <param name="policy">The policy evaluation (it records which rules and waivers were used).</param>
     /// <param name="stablelist">Marks problems' symbols as stablelisted, or null.</param>
-    public static GateReport Evaluate(IReadOnlyList<KernelAbi> kernels, IReadOnlyList<IReadOnlyList<ModuleImage>> groups, PolicyEvaluation policy, Stablelist? stablelist)
+    public static GateReport Evaluate(IReadOnlyList<KernelAbi> kernels, IReadOnlyList<ModuleImage> kmods, IReadOnlyList<string> sources, PolicyEvaluation policy, Stablelist? stablelist)
     {
         ArgumentNullException.ThrowIfNull(kernels);
-        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(kmods);
         ArgumentNullException.ThrowIfNull(policy);
-        var verdicts = new List<(ModuleImage Module, Verdict[] PerKernel)>();
-        foreach (var group in groups)
-        {
-            var report = CompatibilityEngine.Check(kernels, group, new CheckOptions(stablelist));
-            for (int m = 0; m < group.Count; m++)
-                verdicts.Add((group[m], [.. Enumerable.Range(0, kernels.Count).Select(k => report[m, k])]));
-        }
+        var rows = CheckBySource(kernels, kmods, sources, new CheckOptions(stablelist));
+        var verdicts = kmods.Select((m, i) => (Module: m, PerKernel: rows[i])).ToList();
         var cases = new List<GateCase>();
         for (int k = 0; k < kernels.Count; k++)
         {
@@ -84,6 +80,32 @@ public static class Gate
             }
         }
         return new GateReport(kernels, cases);
+    }
+
+    /// <summary>
+    /// The verdicts of kmods that came from several sources. Kmods of one source (a package, a driver disk, a build
+    /// directory) are loaded together, so they satisfy each other's imports as they would on a machine; kmods from
+    /// different sources, often builds of one module for different kernels, are judged apart, and a source is split
+    /// wherever two of its kmods share a name (see <see cref="GroupBySource"/>). One engine pass per group covers
+    /// every kernel.
+    /// </summary>
+    /// <param name="kernels">The kernels.</param>
+    /// <param name="kmods">The kmods.</param>
+    /// <param name="sources">Where each kmod came from, index for index.</param>
+    /// <param name="options">The engine's options.</param>
+    /// <returns>The verdicts, indexed [kmod][kernel].</returns>
+    public static Verdict[][] CheckBySource(IReadOnlyList<KernelAbi> kernels, IReadOnlyList<ModuleImage> kmods, IReadOnlyList<string> sources, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        ArgumentNullException.ThrowIfNull(kmods);
+        var rows = new Verdict[kmods.Count][];
+        foreach (var group in GroupBySource(kmods, sources))
+        {
+            var report = CompatibilityEngine.Check(kernels, [.. group.Select(i => kmods[i])], options ?? new CheckOptions());
+            for (int m = 0; m < group.Count; m++)
+                rows[group[m]] = [.. Enumerable.Range(0, kernels.Count).Select(k => report[m, k])];
+        }
+        return rows;
     }
 
     /// <summary>

@@ -15,14 +15,14 @@ public enum KabiPackageRole : byte
     Other,
 
     /// <summary>
-    /// A kernel package: it provides <c>kernel(sym) = CRC</c>, SUSE's <c>ksym(flavor:sym) = crc</c> (without
-    /// requiring any), or a <c>kernel…-uname-r</c> (kernel, kernel-core, kernel-modules, kernel-rt-core, kernel-lt,
-    /// kernel-ml, kernel-default, …).
+    /// A kernel package: named as a kernel (<see cref="KernelPackageNames"/>: kernel, kernel-core, kernel-modules,
+    /// kernel-rt-core, kernel-lt, kernel-ml, kernel-default, …) and providing <c>kernel(sym) = CRC</c>, SUSE's
+    /// <c>ksym(flavor:sym) = crc</c> (without requiring any), or a <c>kernel…-uname-r</c>: name and provides together.
     /// </summary>
     Kernel,
 
     /// <summary>
-    /// A kernel meta package: named <c>kernel…</c> and requiring one kernel release exactly (<c>Requires:
+    /// A kernel meta package: named as a kernel and requiring one kernel release exactly (<c>Requires:
     /// kernel-core-uname-r = R</c>); it stands or falls with that release.
     /// </summary>
     KernelMeta,
@@ -144,10 +144,10 @@ public sealed partial class KabiPackage(
         {
             var requires = Symbols(package.Requires);
             var unameR = package.Provides.FirstOrDefault(IsUnameR)?.Version;
-            var metaOf = package.Name.StartsWith("kernel", StringComparison.Ordinal) ? package.Requires.FirstOrDefault(IsUnameR)?.Version : null;
-            bool kernel = unameR is not null
+            var metaOf = KernelPackageNames.IsKernel(package.Name) ? package.Requires.FirstOrDefault(IsUnameR)?.Version : null;
+            bool kernel = KernelPackageNames.IsKernel(package.Name) && (unameR is not null
                 || package.Provides.Any(p => p.Name.StartsWith("kernel(", StringComparison.Ordinal) && KabiDependency.Parse(p.Name, p.Operator, p.Version)?.Kind == KabiDependencyKind.KernelSymbol)
-                || (requires.Length == 0 && package.Provides.Any(p => p.Name.StartsWith("ksym(", StringComparison.Ordinal) && KabiDependency.Parse(p.Name, p.Operator, p.Version)?.Kind == KabiDependencyKind.FlavorSymbol));
+                || (requires.Length == 0 && package.Provides.Any(p => p.Name.StartsWith("ksym(", StringComparison.Ordinal) && KabiDependency.Parse(p.Name, p.Operator, p.Version)?.Kind == KabiDependencyKind.FlavorSymbol)));
             KabiPackageRole role;
             if (kernel)
                 role = KabiPackageRole.Kernel;

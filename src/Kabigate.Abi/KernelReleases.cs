@@ -5,6 +5,9 @@ namespace Kabigate.Abi;
 /// <summary>Kernel release naming: flavours, lines of releases and their order.</summary>
 public static partial class KernelReleases
 {
+    /// <summary>The kernel a module was built for: the first word of its vermagic, or <c>?</c> when it has none.</summary>
+    public static string BuiltFor(string? vermagic) => vermagic?.Split(' ', 2)[0] is { Length: > 0 } release ? release : "?";
+
     /// <summary>Debian's flavour (the part after <c>X.Y.Z-N-</c>), or null for other naming schemes.</summary>
     public static string? Flavour(string release)
     {

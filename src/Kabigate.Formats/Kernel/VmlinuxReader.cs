@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using Kabigate.Abi;
 using Kabigate.Formats.Elf;
-using Kabigate.Formats.Sources;
 
 namespace Kabigate.Formats.Kernel;
 

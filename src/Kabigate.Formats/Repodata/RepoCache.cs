@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Kabigate.Formats.Sources;
 
 namespace Kabigate.Formats.Repodata;
 
@@ -19,7 +18,7 @@ internal static class RepoCache
     private const string PrimaryMarker = "-primary.xml";
 
     /// <summary>The default root: <c>$XDG_CACHE_HOME/kabigate/repos</c>.</summary>
-    public static string DefaultRoot() => Path.Combine(AptCache.CacheRoot(), "repos");
+    public static string DefaultRoot() => Path.Combine(CacheDirectory.Root(), "repos");
 
     /// <summary>The folder of one repository: the SHA-256 of its normalised base URL, in hexadecimal.</summary>
     public static string DirectoryFor(string root, Uri baseUri) =>

@@ -63,6 +63,24 @@ public static class RpmDatabaseReader
         throw new ModuleFormatException(directory, Messages.RpmdbMissing);
     }
 
+    /// <summary>
+    /// Why an install root has no rpm database at all (of any backend), as the one-line error <see cref="Read"/> would
+    /// give; null when it has one, or when the root itself is missing (<see cref="Read"/> reports that).
+    /// </summary>
+    /// <param name="installRoot">The root.</param>
+    /// <param name="dbPath">The database directory inside the root, or null for the defaults.</param>
+    public static string? Missing(string installRoot, string? dbPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(installRoot);
+        string root = System.IO.Path.GetFullPath(installRoot);
+        if (!Directory.Exists(root))
+            return null;
+        var directories = dbPath is not null ? [Under(root, dbPath)] : DefaultDbPaths.Select(candidate => Under(root, candidate)).ToList();
+        if (directories.Any(d => new[] { SqliteFile, BerkeleyDbFile, NdbFile }.Any(f => File.Exists(System.IO.Path.Combine(d, f)))))
+            return null;
+        return dbPath is not null ? $"{directories[0]}: {Messages.RpmdbMissing}" : $"{root}: {Messages.RpmdbNotFound(DefaultDbPaths)}";
+    }
+
     /// <summary>The database directory of an install root: <paramref name="dbPath"/>, or the first default holding a database.</summary>
     /// <param name="installRoot">The root.</param>
     /// <param name="dbPath">The database directory inside the root, or null.</param>

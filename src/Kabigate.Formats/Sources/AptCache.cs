@@ -14,14 +14,6 @@ public static partial class AptCache
     [GeneratedRegex("^[a-z0-9][a-z0-9+.-]+$")]
     private static partial Regex PackageName();
 
-    /// <summary>kabigate's cache folder: <c>$XDG_CACHE_HOME/kabigate</c>, else <c>~/.cache/kabigate</c>.</summary>
-    public static string CacheRoot()
-    {
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".cache") : xdg, "kabigate");
-    }
-
     /// <summary>Returns the path of the package's .deb in the cache, downloading it when absent.</summary>
     /// <param name="package">The Debian package name.</param>
     /// <param name="log">Receives a line about each download.</param>
@@ -31,7 +23,7 @@ public static partial class AptCache
         var source = Prefix + package;
         if (!PackageName().IsMatch(package))
             throw new ModuleFormatException(source, "not a Debian package name");
-        var dir = Path.Combine(CacheRoot(), "apt");
+        var dir = Path.Combine(CacheDirectory.Root(), "apt");
         Directory.CreateDirectory(dir);
         var cached = Find(dir, package);
         if (cached is not null)

@@ -23,7 +23,7 @@ internal static class PackageIndex
     public static IReadOnlyList<KabiPackage> Read(RpmRepository repository, string? cacheRoot = null)
     {
         var checksum = repository.Primary.Checksum!;
-        var directory = cacheRoot ?? Path.Combine(AptCache.CacheRoot(), "packages");
+        var directory = cacheRoot ?? Path.Combine(CacheDirectory.Root(), "packages");
         var path = Path.Combine(directory, $"{checksum.Type.ToLowerInvariant()}-{checksum.Value.ToLowerInvariant()}.index");
         if (TryLoad(path, repository.Location) is { } cached)
             return cached;

@@ -42,6 +42,8 @@ public static class RepositorySources
         var kernels = new List<(RepoPackage, KernelAbi)>();
         foreach (var package in repository.ReadPackages())
         {
+            if (!KernelPackageNames.IsKernel(package.Name))
+                continue;
             var provides = package.Provides.Select(p => (p.Name, Op(p.Flags), Evr(p))).ToList();
             var uname = provides.FirstOrDefault(p => p.Name is "kernel-uname-r" or "kernel-core-uname-r").Item3;
             var packageRelease = uname ?? $"{package.Version}-{package.Release}.{package.Arch}";
@@ -63,9 +65,7 @@ public static class RepositorySources
         using var repository = RpmRepository.Open(location);
         foreach (var package in repository.ReadPackages())
         {
-            var isKmod = package.Requires.Any(r => KabiDependency.Parse(r.Name, Op(r.Flags), Evr(r)) is not null)
-                || package.Provides.Any(p => p.Name == "kernel-modules");
-            if (!isKmod || package.Provides.Any(p => KabiDependency.Parse(p.Name, Op(p.Flags), Evr(p))?.Kind is KabiDependencyKind.KernelSymbol or KabiDependencyKind.FlavorSymbol))
+            if (PackageSets.FromRepo(package, location).Role != KabiPackageRole.Kmod)
                 continue;
             using var stream = repository.OpenPackage(package);
             readPackage($"{location}/{package.LocationHref}", stream);

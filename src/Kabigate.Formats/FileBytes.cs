@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Kabigate.Formats.Sources;
+namespace Kabigate.Formats;
 
 /// <summary>
 /// Gives a file's bytes as a span: one positional read into a pooled buffer. For thousands of small module
