@@ -6,9 +6,9 @@ using static Kabigate.Bench.Figures;
 namespace Kabigate.Bench;
 
 /// <summary>
-/// Figure 5 in process: the steps of <c>kabigate matrix</c> (Kabigate.Cli's MatrixCommand, internal there) without
-/// rendering, timed apart: the store read, then the verdicts as the CLI groups kmods (one engine pass per source, a
-/// source split where two of its kmods share a name).
+/// Figure 5 in process: the steps of <c>kabigate matrix</c> without rendering, timed apart: the store read, then the
+/// verdicts through <see cref="Gate.CheckBySource"/>, the call the matrix operation makes (one engine pass per source,
+/// a source split where two of its kmods share a name).
 /// </summary>
 internal static class MatrixBench
 {
@@ -37,21 +37,14 @@ internal static class MatrixBench
             phases[2] = watch.Ms();
 
             watch.Restart();
-            var bySource = Gate.GroupBySource(kmods, storedKmods.Select(k => k.Source).ToList());
-            loads = 0;
-            foreach (var group in bySource)
-            {
-                var report = CompatibilityEngine.Check(kernels, [.. group.Select(i => kmods[i])], new CheckOptions());
-                for (int m = 0; m < group.Count; m++)
-                {
-                    for (int k = 0; k < kernels.Count; k++)
-                        loads += report[m, k].Loads ? 1 : 0;
-                }
-            }
+            var sources = storedKmods.Select(k => k.Source).ToList();
+            var verdicts = Gate.CheckBySource(kernels, kmods, sources);
+            loads = verdicts.Sum(row => (long)row.Count(v => v.Loads));
+            int bySource = Gate.GroupBySource(kmods, sources).Count;
             phases[3] = watch.Ms();
             for (int p = 0; p < phases.Length; p++)
                 best[p] = Math.Min(best[p], phases[p]);
-            (kmodCount, kernelCount, groups) = (kmods.Count, kernels.Count, bySource.Count);
+            (kmodCount, kernelCount, groups) = (kmods.Count, kernels.Count, bySource);
         }
         double read = best[0] + best[1] + best[2];
         Say($"matrix in process: {kmodCount} kmods × {kernelCount} kernels ({loads:N0} of {(long)kmodCount * kernelCount:N0} pairs load), best of {rounds} per phase: open and list {best[0]:0} ms, decode the kmods {best[1]:0} ms, decode the kernels (projected on {kmodCount} kmods' imports) {best[2]:0} ms, verdicts {best[3]:0} ms ({groups} engine pass{(groups == 1 ? "" : "es")}); {read + best[3]:0} ms in all");

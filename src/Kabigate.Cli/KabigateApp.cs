@@ -1,8 +1,14 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using Kabigate.App;
 using Kabigate.Cli.Commands;
 
 namespace Kabigate.Cli;
+
+/// <summary>Where a verb writes: its report on stdout, its diagnostics through <see cref="Diagnostics"/>.</summary>
+/// <param name="Stdout">The report.</param>
+/// <param name="Log">Errors, warnings, notes, progress.</param>
+internal sealed record CliContext(TextWriter Stdout, Diagnostics Log);
 
 /// <summary>The command-line application: parses the verbs and returns an exit code.</summary>
 public static class KabigateApp
@@ -10,32 +16,32 @@ public static class KabigateApp
     /// <summary>Runs one command line with the given writers; returns the exit status (see <see cref="ExitCodes"/>).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        var cli = new CliContext(stdout, new Diagnostics(stderr));
         var root = new RootCommand("kabigate: will each out-of-tree kernel module load on each kernel release? Decided with the kernel loader's own rules, before anything is installed.\n" + ExitCodes.Help)
         {
-            CheckCommand.Create(stdout, stderr),
-            WhyCommand.Create(stdout, stderr),
-            InspectCommand.Create(stdout, stderr),
-            IngestCommand.Create(stdout, stderr),
-            StoreCommands.Kernels(stdout, stderr),
-            StoreCommands.Kmods(stdout, stderr),
-            DiffCommand.Create(stdout, stderr),
-            StoreCommands.History(stdout, stderr),
-            MatrixCommand.Create(stdout, stderr),
-            StoreCommands.Compatible(stdout, stderr),
-            StoreCommands.KmodsFor(stdout, stderr),
-            StoreCommands.GreylistCommand(stdout, stderr),
-            GateCommand.Create(stdout, stderr),
-            PublishGatedCommand.Create(stdout, stderr),
-            MaskCommand.Create(stdout, stderr),
-            HoldCommand.Create(stdout, stderr),
-            InstallDnfPluginCommand.Create(stdout, stderr),
-            WeakUpdatesCommand.Create(stdout, stderr),
+            CheckCommand.Create(cli),
+            WhyCommand.Create(cli),
+            InspectCommand.Create(cli),
+            IngestCommand.Create(cli),
+            KernelsCommand.Create(cli),
+            KmodsCommand.Create(cli),
+            DiffCommand.Create(cli),
+            HistoryCommand.Create(cli),
+            MatrixCommand.Create(cli),
+            CompatibleCommand.Create(cli),
+            KmodsForCommand.Create(cli),
+            GreylistCommand.Create(cli),
+            GateCommand.Create(cli),
+            PublishGatedCommand.Create(cli),
+            MaskCommand.Create(cli),
+            HoldCommand.Create(cli),
+            InstallDnfPluginCommand.Create(cli),
+            WeakUpdatesCommand.Create(cli),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
-            foreach (var error in parse.Errors)
-                stderr.WriteLine($"kabigate: ERROR: {error.Message}");
+            cli.Log.Errors(parse.Errors.Select(e => e.Message));
             stderr.WriteLine("Try 'kabigate --help'.");
             return ExitCodes.Error;
         }
@@ -43,9 +49,14 @@ public static class KabigateApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
+        catch (OperationException e)
+        {
+            cli.Log.Errors(e.Messages);
+            return ExitCodes.Error;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"kabigate: ERROR: {e.Message}");
+            cli.Log.Error(e.Message);
             return ExitCodes.Error;
         }
     }

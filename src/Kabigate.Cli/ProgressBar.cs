@@ -5,7 +5,7 @@ namespace Kabigate.Cli;
 /// <summary>
 /// A progress bar on stderr, drawn only when stderr is a terminal and only once the work has taken a second.
 /// </summary>
-internal sealed class ProgressBar : IProgress<(int Done, int Total)>, IDisposable
+internal sealed class ProgressBar : Kabigate.App.IProgressScope
 {
     private const int Width = 30;
     private readonly TextWriter _error;

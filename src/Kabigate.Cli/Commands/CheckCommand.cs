@@ -1,16 +1,13 @@
 using System.CommandLine;
-using Kabigate.Abi;
+using Kabigate.App.Operations;
 using Kabigate.Cli.Rendering;
 
 namespace Kabigate.Cli.Commands;
 
-/// <summary>What <c>check</c> was asked.</summary>
-internal sealed record CheckRequest(IReadOnlyList<string> Kernels, IReadOnlyList<string> Modules, string? Release, string? Stablelist, string Format, bool Brief);
-
 /// <summary><c>kabigate check</c>: does each module load on each kernel?</summary>
 internal static class CheckCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext cli)
     {
         var kernels = CommonOptions.Kernels(required: true);
         var release = CommonOptions.Release();
@@ -26,32 +23,17 @@ internal static class CheckCommand
         {
             kernels, release, stablelist, format, brief, modules,
         };
-        command.SetAction(parse => Run(
-            new CheckRequest(parse.GetValue(kernels)!, parse.GetValue(modules)!, parse.GetValue(release), parse.GetValue(stablelist), parse.GetValue(format)!, parse.GetValue(brief)),
-            stdout, stderr));
-        return command;
-    }
-
-    public static int Run(CheckRequest request, TextWriter stdout, TextWriter stderr)
-    {
-        if (request.Release is not null && request.Kernels.Count > 1)
+        command.SetAction(parse =>
         {
-            stderr.WriteLine("kabigate: ERROR: --release applies to a single --kernel");
-            return ExitCodes.Error;
-        }
-        var timings = new Timings(stderr);
-        var inputs = Inputs.Load(request.Kernels, request.Modules, request.Release, request.Stablelist, stderr);
-        timings.Mark("read inputs");
-        Inputs.ReportErrors(inputs, stderr);
-        var report = CompatibilityEngine.Check(inputs.Kernels, inputs.Modules, new CheckOptions(inputs.Stablelist));
-        timings.Mark("check");
-        if (request.Format == "json")
-            JsonReport.Write(report, inputs.Errors, stdout);
-        else if (inputs.Kernels.Count > 0 && inputs.Modules.Count > 0)
-            stdout.Write(TextReport.Render(report, request.Brief));
-        timings.Mark("render");
-        if (inputs.Errors.Count > 0 || inputs.Kernels.Count == 0 || inputs.Modules.Count == 0)
-            return ExitCodes.Error;
-        return report.AllLoad ? ExitCodes.Ok : ExitCodes.Incompatible;
+            var result = CheckOperation.Run(new CheckRequest(parse.GetValue(kernels)!, parse.GetValue(modules)!, parse.GetValue(release), parse.GetValue(stablelist)), cli.Log);
+            cli.Log.Errors(result.Errors.Select(e => e.Message));
+            if (parse.GetValue(format) == "json")
+                JsonReport.Write(result.Report, result.Errors, cli.Stdout);
+            else if (result.Report.Kernels.Count > 0 && result.Report.Modules.Count > 0)
+                cli.Stdout.Write(TextReport.Render(result.Report, parse.GetValue(brief)));
+            cli.Log.Phase("render");
+            return ExitCodes.Of(result.Outcome);
+        });
+        return command;
     }
 }

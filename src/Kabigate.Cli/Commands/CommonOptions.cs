@@ -24,6 +24,26 @@ internal static class CommonOptions
         HelpName = "FILE",
     };
 
+    /// <summary>
+    /// An option that takes several values per occurrence (<c>--kmods a.rpm b.rpm</c>, what a shell glob expands to)
+    /// as well as repeated; only for verbs without positional arguments, which it would swallow.
+    /// </summary>
+    public static Option<string[]> Many(string name, string helpName, string description, bool required = false, string? alias = null)
+    {
+        var option = alias is null ? new Option<string[]>(name) : new Option<string[]>(name, alias);
+        option.Description = description;
+        option.HelpName = helpName;
+        option.Required = required;
+        option.AllowMultipleArgumentsPerToken = true;
+        return option;
+    }
+
+    public static Option<string?> Output() => new("--output", "-o")
+    {
+        Description = "Write the report to this file (atomically) instead of stdout.",
+        HelpName = "FILE",
+    };
+
     public static Option<string> Format(params string[] formats)
     {
         var option = new Option<string>("--format", "-f")

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kabigate.Abi;
-using Kabigate.Cli.Commands;
+using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
 
@@ -10,8 +10,9 @@ internal static class DiffReport
 {
     private const int MarkdownRows = 200;
 
-    public static string Text(AbiDiff diff, IReadOnlyList<JudgedChange> judged, IReadOnlyList<KmodRegression> regressions, Policy policy, Stablelist? list)
+    public static string Text(DiffResult result)
     {
+        var (diff, judged, regressions, policy, list) = (result.Diff, result.Changes, result.Regressions, result.Policy, result.Stablelist);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"kABI diff {diff.Old.Release} -> {diff.New.Release} ({diff.Old.Exports.Count} -> {diff.New.Exports.Count} exports; stablelist: {list?.Source ?? "none"}; policy: {policy.Origin})\n");
         var counts = new TextTable("CHANGE", "SYMBOLS", "STABLELISTED", "RELEVANT");
@@ -60,9 +61,10 @@ internal static class DiffReport
         return text.ToString();
     }
 
-    public static void Json(TextWriter stdout, AbiDiff diff, IReadOnlyList<JudgedChange> judged, IReadOnlyList<KmodRegression> regressions, Policy policy, Stablelist? list) =>
+    public static void Json(TextWriter stdout, DiffResult result) =>
         Rendering.Json.Write(stdout, json =>
         {
+            var (diff, judged, regressions, policy, list) = (result.Diff, result.Changes, result.Regressions, result.Policy, result.Stablelist);
             json.WriteStartObject();
             json.WriteNumber("schema", 1);
             foreach (var (name, kernel) in new[] { ("old", diff.Old), ("new", diff.New) })
@@ -131,7 +133,7 @@ internal static class DiffReport
                     json.WriteString("path", report.Modules[m].Path);
                     json.WriteBoolean("loads_on_old", report[m, 0].Loads);
                     json.WriteBoolean("loads_on_new", report[m, 1].Loads);
-                    StoreCommands.WriteProblems(json, report[m, 1]);
+                    json.Problems(report[m, 1]);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
@@ -139,8 +141,9 @@ internal static class DiffReport
             json.WriteEndObject();
         });
 
-    public static string Markdown(AbiDiff diff, IReadOnlyList<JudgedChange> judged, IReadOnlyList<KmodRegression> regressions, Policy policy, Stablelist? list)
+    public static string Markdown(DiffResult result)
     {
+        var (diff, judged, regressions, policy, list) = (result.Diff, result.Changes, result.Regressions, result.Policy, result.Stablelist);
         var md = new StringBuilder();
         int relevant = Relevant(judged, regressions);
         md.Append(CultureInfo.InvariantCulture, $"### kABI diff `{diff.Old.Release}` → `{diff.New.Release}`: {(relevant == 0 ? "✅ no relevant change" : $"❌ {relevant} relevant change{(relevant == 1 ? "" : "s")}")}\n\n");

@@ -2,14 +2,16 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using Kabigate.Abi;
+using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
 
 /// <summary>The gate's report as text, JSON (schema 1), JUnit XML (one testsuite per kernel, one testcase per kmod) and Markdown.</summary>
 internal static class GateReportRenderer
 {
-    public static string Text(GateReport report, Policy policy, Stablelist? list)
+    public static string Text(GateResult result)
     {
+        var (report, policy, list) = (result.Report, result.Policy, result.Stablelist);
         var text = new StringBuilder();
         foreach (var kernel in report.Kernels)
         {
@@ -26,8 +28,9 @@ internal static class GateReportRenderer
         return text.ToString();
     }
 
-    public static string Json(GateReport report, Policy policy, Stablelist? list)
+    public static string Json(GateResult result)
     {
+        var (report, policy, list) = (result.Report, result.Policy, result.Stablelist);
         var output = new StringWriter();
         Rendering.Json.Write(output, json =>
         {
@@ -84,8 +87,9 @@ internal static class GateReportRenderer
     }
 
     /// <summary>JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a failing kmod is a testcase with a &lt;failure&gt;.</summary>
-    public static string JUnit(GateReport report, Policy policy, TimeSpan elapsed)
+    public static string JUnit(GateResult result)
     {
+        var (report, policy, elapsed) = (result.Report, result.Policy, result.Elapsed);
         var builder = new StringBuilder();
         var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false };
         using (var xml = XmlWriter.Create(new Utf8StringWriter(builder), settings))
@@ -142,8 +146,9 @@ internal static class GateReportRenderer
         return builder.Append('\n').ToString();
     }
 
-    public static string Markdown(GateReport report, Policy policy, Stablelist? list)
+    public static string Markdown(GateResult result)
     {
+        var (report, policy, list) = (result.Report, result.Policy, result.Stablelist);
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"### kABI gate: {(report.Passes ? "✅ passed" : "❌ failed")}\n\nPolicy: `{policy.Origin}`. Stablelist: {(list is null ? "none" : $"`{list.Source}`")}.\n\n");
         md.Append("| kernel | kmod | outcome | build | problems |\n|---|---|---|---|---|\n");

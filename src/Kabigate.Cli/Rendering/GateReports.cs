@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kabigate.Abi;
+using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
 
@@ -53,8 +54,9 @@ internal static class GateReports
         return text.ToString();
     }
 
-    public static string MaskJson(MaskReport report, string? database) => Json(json =>
+    public static string MaskJson(MaskResult result) => Json(json =>
     {
+        var (report, database) = (result.Report, result.Database);
         json.WriteString("command", "mask");
         json.WriteString("database", database);
         WriteKernels(json, report.Kernels);
@@ -90,8 +92,9 @@ internal static class GateReports
         WriteExcludes(json, report.Kmods.Where(e => e.Verdict == MaskVerdict.Masked).Select(e => (e.Kmod, e.Reason)));
     });
 
-    public static string HoldJson(HoldReport report, string? database) => Json(json =>
+    public static string HoldJson(HoldResult result) => Json(json =>
     {
+        var (report, database) = (result.Report, result.Database);
         json.WriteString("command", "hold");
         json.WriteString("database", database);
         json.WriteStartArray("judged");

@@ -1,3 +1,4 @@
+using Kabigate.Abi;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -29,7 +30,7 @@ internal static class Json
     {
         json.WriteNumber("id", kmod.Id);
         json.WriteString("name", kmod.Name);
-        json.WriteString("built_for", Commands.StoreAccess.BuiltFor(kmod.Vermagic));
+        json.WriteString("built_for", Kabigate.Abi.KernelReleases.BuiltFor(kmod.Vermagic));
     }
 
     /// <summary>The <c>errors</c> array: the inputs that could not be read, each with its one-line message.</summary>
@@ -41,6 +42,21 @@ internal static class Json
             json.WriteStartObject();
             json.WriteString("source", error.Source);
             json.WriteString("message", error.Message);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    /// <summary>The <c>problems</c> array of a verdict in the stored-verdict reports: kind, symbol, message.</summary>
+    public static void Problems(this Utf8JsonWriter json, Kabigate.Abi.Verdict verdict)
+    {
+        json.WriteStartArray("problems");
+        foreach (var problem in verdict.Problems)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", problem.Kind.ToJsonName());
+            json.WriteString("symbol", problem.Symbol);
+            json.WriteString("message", problem.Message);
             json.WriteEndObject();
         }
         json.WriteEndArray();

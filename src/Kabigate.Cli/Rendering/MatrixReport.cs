@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Kabigate.Abi;
-using Kabigate.Cli.Commands;
+using Kabigate.App.Operations;
 using Kabigate.Store;
 
 namespace Kabigate.Cli.Rendering;
@@ -10,24 +10,26 @@ namespace Kabigate.Cli.Rendering;
 /// <summary>The kmod × kernel matrix as text, JSON (schema 1), CSV and a self-contained HTML page.</summary>
 internal static class MatrixReport
 {
-    public static string Text(Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels)
+    public static string Text(MatrixResult result)
     {
+        var (matrix, kmods, kernels) = (result.Verdicts, result.Kmods, result.Kernels);
         var text = new StringBuilder();
         for (int k = 0; k < kernels.Count; k++)
-            text.Append(CultureInfo.InvariantCulture, $"K{k + 1} = {StoreAccess.Label(kernels[k])}\n");
+            text.Append(CultureInfo.InvariantCulture, $"K{k + 1} = {Labels.Kernel(kernels[k])}\n");
         var headers = new[] { "ID", "KMOD", "BUILT FOR" }.Concat(kernels.Select((_, k) => $"K{k + 1}")).ToArray();
         var table = new TextTable(headers);
         for (int m = 0; m < kmods.Count; m++)
-            table.Add([kmods[m].Id.ToString(CultureInfo.InvariantCulture), kmods[m].Name, StoreAccess.BuiltFor(kmods[m].Vermagic), .. matrix[m].Select(v => v.Loads ? "ok" : Short(v))]);
+            table.Add([kmods[m].Id.ToString(CultureInfo.InvariantCulture), kmods[m].Name, Labels.BuiltFor(kmods[m].Vermagic), .. matrix[m].Select(v => v.Loads ? "ok" : Short(v))]);
         text.Append(table.Render());
         int loads = matrix.Sum(row => row.Count(v => v.Loads));
         text.Append(CultureInfo.InvariantCulture, $"{loads} of {kmods.Count * kernels.Count} (kmod, kernel) pairs load; a failing cell shows the first problem's kind\n");
         return text.ToString();
     }
 
-    public static void Json(TextWriter stdout, Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels) =>
+    public static void Json(TextWriter stdout, MatrixResult result) =>
         Rendering.Json.Write(stdout, json =>
         {
+            var (matrix, kmods, kernels) = (result.Verdicts, result.Kmods, result.Kernels);
             json.WriteStartObject();
             json.WriteNumber("schema", 1);
             json.WriteStartArray("kernels");
@@ -48,7 +50,7 @@ internal static class MatrixReport
                 {
                     json.WriteStartObject();
                     json.WriteBoolean("loads", verdict.Loads);
-                    StoreCommands.WriteProblems(json, verdict);
+                    json.Problems(verdict);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
@@ -58,22 +60,24 @@ internal static class MatrixReport
             json.WriteEndObject();
         }, indented: false);
 
-    public static void Csv(TextWriter stdout, Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels)
+    public static void Csv(TextWriter stdout, MatrixResult result)
     {
+        var (matrix, kmods, kernels) = (result.Verdicts, result.Kmods, result.Kernels);
         stdout.WriteLine("kmod_id,kmod,built_for,kernel_id,kernel,loads,problems,first_problem");
         for (int m = 0; m < kmods.Count; m++)
         {
             for (int k = 0; k < kernels.Count; k++)
             {
                 var v = matrix[m][k];
-                stdout.WriteLine(string.Join(",", kmods[m].Id, Rendering.Csv.Field(kmods[m].Name), Rendering.Csv.Field(StoreAccess.BuiltFor(kmods[m].Vermagic)), kernels[k].Id,
+                stdout.WriteLine(string.Join(",", kmods[m].Id, Rendering.Csv.Field(kmods[m].Name), Rendering.Csv.Field(Labels.BuiltFor(kmods[m].Vermagic)), kernels[k].Id,
                     Rendering.Csv.Field(kernels[k].Release), v.Loads ? "true" : "false", v.Problems.Count, Rendering.Csv.Field(v.Problems.FirstOrDefault()?.Message ?? "")));
             }
         }
     }
 
-    public static string Html(Verdict[][] matrix, IReadOnlyList<StoredKmod> kmods, IReadOnlyList<StoredKernel> kernels, string store)
+    public static string Html(MatrixResult result)
     {
+        var (matrix, kmods, kernels, store) = (result.Verdicts, result.Kmods, result.Kernels, result.Store);
         static string E(string s) => WebUtility.HtmlEncode(s);
         var html = new StringBuilder();
         int loads = matrix.Sum(row => row.Count(v => v.Loads));
@@ -86,11 +90,11 @@ internal static class MatrixReport
             .Append("<p class=\"legend\"><span class=\"ok\" style=\"background:#c8ecc8\">✓ loads</span><span style=\"background:#f5c2c2\">✗ refused by the loader</span></p>\n")
             .Append("<table><thead><tr><th>kmod</th><th>built for</th>");
         foreach (var k in kernels)
-            html.Append(CultureInfo.InvariantCulture, $"<th class=\"k\" title=\"id:{k.Id} {E(k.Source)}\">{E(StoreAccess.Label(k))}</th>");
+            html.Append(CultureInfo.InvariantCulture, $"<th class=\"k\" title=\"id:{k.Id} {E(k.Source)}\">{E(Labels.Kernel(k))}</th>");
         html.Append("</tr></thead><tbody>\n");
         for (int m = 0; m < kmods.Count; m++)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"n\" title=\"id:{kmods[m].Id} {E(kmods[m].Path)}\">{E(kmods[m].Name)}</td><td class=\"n\">{E(StoreAccess.BuiltFor(kmods[m].Vermagic))}</td>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"n\" title=\"id:{kmods[m].Id} {E(kmods[m].Path)}\">{E(kmods[m].Name)}</td><td class=\"n\">{E(Labels.BuiltFor(kmods[m].Vermagic))}</td>");
             foreach (var v in matrix[m])
             {
                 if (v.Loads)

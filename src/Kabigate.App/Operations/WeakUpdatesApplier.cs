@@ -3,7 +3,12 @@ using System.Diagnostics;
 using Kabigate.Abi;
 using Kabigate.Formats.Sources;
 
-namespace Kabigate.Cli;
+namespace Kabigate.App.Operations;
+
+/// <summary>What applying a weak-updates plan did.</summary>
+/// <param name="Done">What was done, one line each (<c>linked …</c>, <c>removed …</c>, the depmod runs, a summary).</param>
+/// <param name="Errors">What failed, one line each.</param>
+public sealed record AppliedLinks(IReadOnlyList<string> Done, IReadOnlyList<string> Errors);
 
 /// <summary>
 /// Carries out a weak-updates plan: removes, then creates, symbolic links below <c>ROOT/lib/modules/R/weak-updates/</c>
@@ -15,11 +20,13 @@ internal static class WeakUpdatesApplier
 {
     private const int MaxSymlinkHops = 40;
 
-    public static int Apply(InstalledTree tree, WeakUpdatesPlan plan, bool runDepmod, TextWriter log, TextWriter stderr)
+    /// <summary>Makes the plan's links and removals; every change is a line of <see cref="AppliedLinks.Done"/>, every failure one of <see cref="AppliedLinks.Errors"/>.</summary>
+    public static AppliedLinks Apply(InstalledTree tree, WeakUpdatesPlan plan, bool runDepmod)
     {
+        var log = new List<string>();
+        var errors = new List<string>();
         var realRoot = RealPath(tree.Root);
         var changed = new SortedSet<string>(StringComparer.Ordinal);
-        var failures = 0;
         int removed = 0, linked = 0;
         foreach (var decision in plan.Decisions.Where(d => d.Action == WeakAction.Remove).Concat(plan.Decisions.Where(d => d.Action == WeakAction.Link)))
         {
@@ -38,20 +45,19 @@ internal static class WeakUpdatesApplier
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                stderr.WriteLine($"kabigate: ERROR: {path}: {e.Message}");
-                failures++;
+                errors.Add($"{path}: {e.Message}");
             }
         }
-        log.WriteLine(linked + removed == 0 ? "nothing to change" : $"{linked} link(s) created, {removed} removed, in {changed.Count} kernel(s)");
+        log.Add(linked + removed == 0 ? "nothing to change" : $"{linked} link(s) created, {removed} removed, in {changed.Count} kernel(s)");
         if (runDepmod)
         {
             foreach (var release in changed)
-                failures += Depmod(tree.Root, release, log, stderr) ? 0 : 1;
+                Depmod(tree.Root, release, log, errors);
         }
-        return failures > 0 ? ExitCodes.Error : ExitCodes.Ok;
+        return new AppliedLinks(log, errors);
     }
 
-    private static bool Remove(InstalledTree tree, WeakDecision decision, string path, TextWriter log)
+    private static bool Remove(InstalledTree tree, WeakDecision decision, string path, List<string> log)
     {
         var info = new FileInfo(path);
         if (info.LinkTarget is null)
@@ -61,7 +67,7 @@ internal static class WeakUpdatesApplier
             throw new IOException("not a symbolic link; not removed");
         }
         File.Delete(path);
-        log.WriteLine($"removed {path} ({decision.Reason.ToJsonName()})");
+        log.Add($"removed {path} ({decision.Reason.ToJsonName()})");
 
         // Like weak-modules' rmdir --parents: drop directories the removal left empty, up to weak-updates/.
         var weak = tree.PathOf(decision.Kernel, "weak-updates");
@@ -70,7 +76,7 @@ internal static class WeakUpdatesApplier
         return true;
     }
 
-    private static bool Link(InstalledTree tree, WeakDecision decision, string path, TextWriter log)
+    private static bool Link(InstalledTree tree, WeakDecision decision, string path, List<string> log)
     {
         var module = decision.Candidate!;
         var dir = Path.GetDirectoryName(path)!;
@@ -87,7 +93,7 @@ internal static class WeakUpdatesApplier
         if (existing.Exists)
             throw new IOException("exists and is not a symbolic link; not replaced");
         File.CreateSymbolicLink(path, text);
-        log.WriteLine($"linked {path} -> {text}");
+        log.Add($"linked {path} -> {text}");
         return true;
     }
 
@@ -148,28 +154,27 @@ internal static class WeakUpdatesApplier
         return result;
     }
 
-    private static bool Depmod(string root, string release, TextWriter log, TextWriter stderr)
+    private static void Depmod(string root, string release, List<string> log, List<string> errors)
     {
         var tool = new[] { "/usr/sbin/depmod", "/sbin/depmod" }.FirstOrDefault(File.Exists) ?? "depmod";
         string[] args = root == "/" ? ["-a", release] : ["-b", root, "-a", release];
-        log.WriteLine($"{tool} {string.Join(' ', args)}");
+        log.Add($"{tool} {string.Join(' ', args)}");
         var info = new ProcessStartInfo(tool) { RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         try
         {
             using var process = Process.Start(info)!;
-            var errors = process.StandardError.ReadToEnd();
+            var output = process.StandardError.ReadToEnd();
             process.WaitForExit();
             if (process.ExitCode == 0)
-                return true;
-            var first = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
-            stderr.WriteLine($"kabigate: ERROR: {tool} {string.Join(' ', args)} exited {process.ExitCode}: {first}");
+                return;
+            var first = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+            errors.Add($"{tool} {string.Join(' ', args)} exited {process.ExitCode}: {first}");
         }
         catch (Win32Exception e)
         {
-            stderr.WriteLine($"kabigate: ERROR: cannot run {tool}: {e.Message}");
+            errors.Add($"cannot run {tool}: {e.Message}");
         }
-        return false;
     }
 }

@@ -1,0 +1,100 @@
+using Kabigate.Abi;
+using Kabigate.App.Inputs;
+using Kabigate.Formats;
+
+namespace Kabigate.App.Operations;
+
+/// <summary>What <c>mask</c> is asked.</summary>
+/// <param name="Sources">The repositories and the install root.</param>
+public sealed record MaskRequest(PackageSources Sources);
+
+/// <summary>What <c>hold</c> is asked.</summary>
+/// <param name="Sources">The repositories and the install root.</param>
+/// <param name="InUse">Judge only the installed kmods with a module listed in /proc/modules.</param>
+/// <param name="ProcModules">The /proc/modules to read for <paramref name="InUse"/>, or null for the root's.</param>
+/// <param name="Policy">A policy whose rules and waivers may tolerate a kmod's unmet requirements, or null.</param>
+/// <param name="Stablelist">A stablelist (wins over the policy's), or null.</param>
+public sealed record HoldRequest(PackageSources Sources, bool InUse = false, string? ProcModules = null, string? Policy = null, string? Stablelist = null);
+
+/// <summary>How a package gate came out.</summary>
+public enum PackageGateOutcome
+{
+    /// <summary>Nothing is excluded.</summary>
+    NothingExcluded,
+
+    /// <summary>Some package is masked or held back.</summary>
+    SomeExcluded,
+}
+
+/// <summary>The kmod packages no kernel can carry.</summary>
+/// <param name="Report">The verdict on every kmod package offered.</param>
+/// <param name="Database">The rpm database read, or null.</param>
+/// <param name="Outcome">How it came out.</param>
+public sealed record MaskResult(MaskReport Report, string? Database, PackageGateOutcome Outcome);
+
+/// <summary>The kernels that would strand an installed kmod.</summary>
+/// <param name="Report">The verdict on every kernel offered.</param>
+/// <param name="Database">The rpm database read.</param>
+/// <param name="Outcome">How it came out.</param>
+public sealed record HoldResult(HoldReport Report, string? Database, PackageGateOutcome Outcome);
+
+/// <summary>The package gates the dnf plugin asks: <c>mask</c> and <c>hold</c>.</summary>
+public static class PackageGates
+{
+    /// <summary>The kmod packages the repositories offer whose kABI requirements no available or installed kernel meets.</summary>
+    /// <exception cref="OperationException">A repository or the rpm database cannot be read (then nothing is listed).</exception>
+    public static MaskResult Mask(MaskRequest request, IOperationLog log)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(log);
+        var inputs = PackageGateInputReader.Read(request.Sources, databaseRequired: false, log);
+        log.Phase("read repositories and rpm database");
+        var report = KabiGate.Mask(inputs.Installed, inputs.Available);
+        log.Phase("mask");
+        return new MaskResult(report, inputs.Database, report.Excluded.Any() ? PackageGateOutcome.SomeExcluded : PackageGateOutcome.NothingExcluded);
+    }
+
+    /// <summary>
+    /// The kernel releases the repositories offer on which an installed kmod package would not load, and the newest
+    /// on which every one does. A kmod whose every unmet requirement the policy tolerates or waives (for the kmod
+    /// package's name, or one of its modules') holds nothing back.
+    /// </summary>
+    /// <exception cref="OperationException">An input cannot be read (then nothing is listed).</exception>
+    public static HoldResult Hold(HoldRequest request, IOperationLog log)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(log);
+        HashSet<string>? loaded = request.InUse ? LoadedModules(request.ProcModules ?? Path.Join(request.Sources.InstallRoot ?? "/", "proc/modules")) : null;
+        var (policy, list) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
+        var evaluation = policy.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow));
+
+        // Symbols from kABI provides are vmlinux's.
+        bool Tolerated(KmodOnKernel broken) => request.Policy is not null && broken.Unmet.All(u =>
+            new[] { broken.Kmod.Name }.Concat(broken.Kmod.ModuleNames).Any(kmod =>
+                !evaluation.Judge(u.Requirement.Symbol, "vmlinux", null, list?.Contains(u.Requirement.Symbol ?? "") == true, kmod).Fails));
+
+        var inputs = PackageGateInputReader.Read(request.Sources, databaseRequired: true, log);
+        log.Phase("read repositories and rpm database");
+        var report = KabiGate.Hold(inputs.Installed, inputs.Available, loaded is null ? null : p => p.ModuleNames.Any(loaded.Contains), Tolerated);
+        if (request.Policy is not null)
+        {
+            foreach (var warning in evaluation.UnusedWarnings())
+                log.Lint(warning);
+        }
+        log.Phase("hold");
+        return new HoldResult(report, inputs.Database, report.Excluded.Any() ? PackageGateOutcome.SomeExcluded : PackageGateOutcome.NothingExcluded);
+    }
+
+    /// <summary>The names of the loaded modules in a /proc/modules file.</summary>
+    private static HashSet<string> LoadedModules(string path)
+    {
+        try
+        {
+            return [.. File.ReadLines(path).Select(l => l.Split(' ', 2)[0]).Where(n => n.Length > 0)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OperationException($"{path}: cannot read the loaded modules: {e.Message}");
+        }
+    }
+}
