@@ -25,6 +25,7 @@ except ImportError:  # dnf always has rpm; kept importable for tests of the modu
 logger = logging.getLogger('dnf.plugin')
 
 MODES = ('mask', 'hold', 'both')
+SCHEMA = 2  # the JSON contract of 'kabigate mask|hold --format json' this plugin reads
 DEFAULT_TIMEOUT = 300
 
 
@@ -164,9 +165,12 @@ class Kabigate(dnf.Plugin):
                 detail += ' (and %d more)' % (len(errors) - 1)
             return self._failed(verb, detail)
         try:
-            return json.loads(stdout)
+            report = json.loads(stdout)
         except ValueError as e:
             return self._failed(verb, 'unreadable output: %s' % e)
+        if not isinstance(report, dict) or report.get('schema') != SCHEMA:
+            return self._failed(verb, 'unexpected output (not a schema %d report; is kabigate the same version as this plugin?)' % SCHEMA)
+        return report
 
     def _failed(self, verb, detail):
         message = 'kabigate %s failed: %s' % (verb, detail)
@@ -178,19 +182,20 @@ class Kabigate(dnf.Plugin):
     def _exclude(self, verb, report):
         excluded = 0
         for entry in report.get('excludes', []):
+            package = entry['package']
             query = self.base.sack.query().available().filter(
-                name=entry['name'], epoch=int(entry.get('epoch') or 0), version=entry['version'],
-                release=entry['release'], arch=entry['arch'])
+                name=package['name'], epoch=int(package.get('epoch') or 0), version=package['version'],
+                release=package['release'], arch=package['arch'])
             if not query:
                 continue
             self.base.sack.add_excludes(query)
             excluded += 1
-            logger.info('kabigate %s: excluding %s: %s', verb, entry['nevra'], entry['reason'])
+            logger.info('kabigate %s: excluding %s: %s', verb, package['nevra'], entry['reason'])
         for entry in report.get('kmods', []):
             if entry.get('verdict') == 'not-judged':
-                logger.info('kabigate %s: %s %s', verb, entry['nevra'], entry['reason'])
+                logger.info('kabigate %s: %s %s', verb, entry['package']['nevra'], entry['reason'])
         if verb == 'hold':
-            for entry in report.get('notJudged', []):
+            for entry in report.get('not_judged', []):
                 logger.info('kabigate hold: installed %s %s', entry['package'], entry['reason'])
             newest = report.get('newest')
             if excluded and newest:

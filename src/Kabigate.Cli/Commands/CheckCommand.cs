@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 using Kabigate.Cli.Rendering;
 
@@ -28,7 +29,7 @@ internal static class CheckCommand
             var result = CheckOperation.Run(new CheckRequest(parse.GetValue(kernels)!, parse.GetValue(modules)!, parse.GetValue(release), parse.GetValue(stablelist)), cli.Log);
             cli.Log.Errors(result.Errors.Select(e => e.Message));
             if (parse.GetValue(format) == "json")
-                JsonReport.Write(result.Report, result.Errors, cli.Stdout);
+                Json.Write(cli.Stdout, VerdictDocuments.Check(result), indented: false);
             else if (result.Report.Kernels.Count > 0 && result.Report.Modules.Count > 0)
                 cli.Stdout.Write(TextReport.Render(result.Report, parse.GetValue(brief)));
             cli.Log.Phase("render");

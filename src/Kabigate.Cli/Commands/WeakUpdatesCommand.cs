@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kabigate.Abi;
 using Kabigate.Cli.Rendering;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Commands;
@@ -48,7 +49,7 @@ internal static class WeakUpdatesCommand
             cli.Log.Errors(result.Tree.Errors.Select(e => e.Message));
             var json = parse.GetValue(format) == "json";
             if (json)
-                WeakUpdatesJson.Write(result.Tree, result.Plan, apply, cli.Stdout);
+                Json.Write(cli.Stdout, WeakUpdatesDocuments.Of(result, apply));
             else if (!apply)
                 cli.Stdout.Write(WeakUpdatesText.Render(result.Tree, result.Plan));
             if (apply && result.Applied is null)

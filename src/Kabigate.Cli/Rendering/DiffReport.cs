@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kabigate.Abi;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
@@ -61,85 +62,7 @@ internal static class DiffReport
         return text.ToString();
     }
 
-    public static void Json(TextWriter stdout, DiffResult result) =>
-        Rendering.Json.Write(stdout, json =>
-        {
-            var (diff, judged, regressions, policy, list) = (result.Diff, result.Changes, result.Regressions, result.Policy, result.Stablelist);
-            json.WriteStartObject();
-            json.WriteNumber("schema", 1);
-            foreach (var (name, kernel) in new[] { ("old", diff.Old), ("new", diff.New) })
-            {
-                json.WriteStartObject(name);
-                json.WriteString("release", kernel.Release);
-                json.WriteString("source", kernel.Source);
-                json.WriteNumber("exports", kernel.Exports.Count);
-                json.WriteEndObject();
-            }
-            json.WriteString("stablelist", list?.Source);
-            json.WriteString("policy", policy.Origin);
-            json.WriteStartObject("counts");
-            foreach (var kind in Enum.GetValues<AbiChangeKind>())
-                json.WriteNumber(kind.ToJsonName(), judged.Count(j => j.Change.Kind == kind));
-            json.WriteEndObject();
-            json.WriteNumber("relevant", Relevant(judged, regressions));
-            json.WriteStartArray("changes");
-            foreach (var j in judged)
-            {
-                json.WriteStartObject();
-                json.WriteString("kind", j.Change.Kind.ToJsonName());
-                json.WriteString("symbol", j.Change.Symbol);
-                WriteExport(json, "old", j.Change.Old);
-                WriteExport(json, "new", j.Change.New);
-                json.WriteBoolean("stablelisted", j.Change.Stablelisted);
-                json.WriteBoolean("breaking", j.Change.Kind.Breaks());
-                json.WriteBoolean("relevant", j.Relevant);
-                if (j.Change.Kind.Breaks())
-                {
-                    json.WriteString("severity", j.Judgement.Severity == Severity.Pass ? "PASS" : "FAIL");
-                    json.WriteString("policy", j.Judgement.Explain());
-                }
-                json.WriteStartArray("breaks");
-                foreach (var (kmod, judgement) in j.KmodJudgements)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("kmod", kmod);
-                    json.WriteBoolean("fails", judgement.Fails);
-                    json.WriteString("policy", judgement.Explain());
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("kmod_regressions");
-            foreach (var r in regressions)
-            {
-                json.WriteStartObject();
-                json.WriteString("kmod", r.Kmod);
-                json.WriteString("kind", r.Problem.Kind.ToJsonName());
-                json.WriteString("message", r.Problem.Message);
-                json.WriteBoolean("relevant", r.Judgement.Fails);
-                json.WriteString("policy", r.Judgement.Explain());
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            if (diff.Kmods is { } report)
-            {
-                json.WriteStartArray("kmods");
-                for (int m = 0; m < report.Modules.Count; m++)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("name", report.Modules[m].Name);
-                    json.WriteString("path", report.Modules[m].Path);
-                    json.WriteBoolean("loads_on_old", report[m, 0].Loads);
-                    json.WriteBoolean("loads_on_new", report[m, 1].Loads);
-                    json.Problems(report[m, 1]);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-            }
-            json.WriteEndObject();
-        });
+    public static void Json(TextWriter stdout, DiffResult result) => Rendering.Json.Write(stdout, GateDocuments.Diff(result));
 
     public static string Markdown(DiffResult result)
     {
@@ -191,19 +114,4 @@ internal static class DiffReport
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
-
-    private static void WriteExport(System.Text.Json.Utf8JsonWriter json, string name, KernelExport? export)
-    {
-        if (export is null)
-        {
-            json.WriteNull(name);
-            return;
-        }
-        json.WriteStartObject(name);
-        json.Crc("crc", export.Crc);
-        json.WriteString("module", export.Module);
-        json.WriteString("kind", export.Kind.ToSymversName());
-        json.WriteString("namespace", export.Namespace);
-        json.WriteEndObject();
-    }
 }

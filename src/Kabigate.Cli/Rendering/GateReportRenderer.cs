@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using Kabigate.Abi;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
@@ -28,63 +29,7 @@ internal static class GateReportRenderer
         return text.ToString();
     }
 
-    public static string Json(GateResult result)
-    {
-        var (report, policy, list) = (result.Report, result.Policy, result.Stablelist);
-        var output = new StringWriter();
-        Rendering.Json.Write(output, json =>
-        {
-            json.WriteStartObject();
-            json.WriteNumber("schema", 1);
-            json.WriteBoolean("passed", report.Passes);
-            json.WriteString("policy", policy.Origin);
-            json.WriteString("stablelist", list?.Source);
-            json.WriteStartArray("kernels");
-            foreach (var kernel in report.Kernels)
-            {
-                json.WriteStartObject();
-                json.WriteString("release", kernel.Release);
-                json.WriteString("source", kernel.Source);
-                json.WriteBoolean("passed", report.KernelPasses(kernel));
-                json.WriteStartArray("kmods");
-                foreach (var c in report.Cases.Where(c => ReferenceEquals(c.Kernel, kernel)))
-                {
-                    json.WriteStartObject();
-                    json.WriteString("name", c.Kmod);
-                    json.WriteString("outcome", c.Outcome.ToString().ToLowerInvariant());
-                    json.WriteBoolean("passed", c.Passes);
-                    json.WriteString("build", c.Build.Path);
-                    json.WriteString("built_for", c.Build.Vermagic?.Split(' ')[0]);
-                    json.WriteNumber("builds_tried", c.Builds);
-                    json.WriteStartArray("problems");
-                    foreach (var p in c.Problems)
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("kind", p.Problem.Kind.ToJsonName());
-                        json.WriteString("symbol", p.Problem.Symbol);
-                        if (p.Problem.Stablelisted is { } listed)
-                            json.WriteBoolean("stablelisted", listed);
-                        else
-                            json.WriteNull("stablelisted");
-                        json.WriteString("message", p.Problem.Message);
-                        json.WriteString("severity", p.Judgement.Severity == Severity.Pass ? "PASS" : "FAIL");
-                        json.WriteBoolean("fails", p.Judgement.Fails);
-                        json.WriteString("waiver", p.Judgement.Waiver?.Describe());
-                        json.WriteString("expired_waiver", p.Judgement.ExpiredWaiver?.Describe());
-                        json.WriteString("policy", p.Judgement.Explain());
-                        json.WriteEndObject();
-                    }
-                    json.WriteEndArray();
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        });
-        return output.ToString();
-    }
+    public static string Json(GateResult result) => KabigateJson.ToString(GateDocuments.Gate(result));
 
     /// <summary>JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a failing kmod is a testcase with a &lt;failure&gt;.</summary>
     public static string JUnit(GateResult result)

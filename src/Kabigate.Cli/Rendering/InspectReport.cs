@@ -1,6 +1,6 @@
 using System.Text;
-using System.Text.Json;
 using Kabigate.Abi;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
@@ -15,12 +15,12 @@ internal static class InspectReport
         _ => string.Join(Environment.NewLine, result.Kernels.Select(KernelText)),
     };
 
-    /// <summary>JSON: one document for a module, one per kernel for a kernel source; a kmod package is shown as text.</summary>
+    /// <summary>JSON: one document for a module or a kmod package, one per kernel for a kernel source.</summary>
     public static string Json(InspectResult result) => result.Kind switch
     {
-        InspectedKind.Module => ModuleJson(result.Module!),
-        InspectedKind.KmodPackage => KmodPackageText(result.Package!),
-        _ => string.Concat(result.Kernels.Select(KernelJson)),
+        InspectedKind.Module => KabigateJson.ToString(SourceDocuments.Module(result.Module!)),
+        InspectedKind.KmodPackage => KabigateJson.ToString(SourceDocuments.Package(result.Package!)),
+        _ => string.Concat(result.Kernels.Select(k => KabigateJson.ToString(SourceDocuments.Kernel(k)))),
     };
 
     private static string KmodPackageText(InspectedPackage package)
@@ -84,81 +84,5 @@ internal static class InspectReport
         foreach (var group in namespaces)
             text.AppendLine($"  {group.Key,-26} {group.Count()}");
         return text.ToString();
-    }
-
-    private static string ModuleJson(ModuleImage module) => Json(json =>
-    {
-        json.WriteString("path", module.Path);
-        json.WriteString("name", module.Name);
-        json.WriteBoolean("elf64", module.Elf.Is64Bit);
-        json.WriteBoolean("bigEndian", module.Elf.BigEndian);
-        json.WriteNumber("machine", module.Elf.Machine);
-        json.WriteBoolean("signed", module.Signed);
-        json.WriteStartArray("modinfo");
-        foreach (var (key, value) in module.Modinfo)
-        {
-            json.WriteStartObject();
-            json.WriteString("key", key);
-            json.WriteString("value", value);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        WriteVersions(json, "versions", module.BasicVersions);
-        WriteVersions(json, "extendedVersions", module.ExtendedVersions);
-        json.WriteStartArray("imports");
-        foreach (var import in module.Imports)
-        {
-            json.WriteStartObject();
-            json.WriteString("symbol", import.Symbol);
-            json.WriteBoolean("weak", import.Weak);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteStartArray("exports");
-        foreach (var export in module.Exports)
-        {
-            json.WriteStartObject();
-            json.WriteString("symbol", export.Symbol);
-            json.WriteString("crc", Hex.Crc(export.Crc));
-            json.WriteString("kind", export.Kind.ToSymversName());
-            json.WriteString("namespace", export.Namespace);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-    });
-
-    private static void WriteVersions(Utf8JsonWriter json, string name, IEnumerable<SymbolVersion> versions)
-    {
-        json.WriteStartArray(name);
-        foreach (var version in versions)
-        {
-            json.WriteStartObject();
-            json.WriteString("symbol", version.Symbol);
-            json.WriteString("crc", Hex.Crc(version.Crc));
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-    }
-
-    private static string KernelJson(KernelAbi kernel) => Json(json =>
-    {
-        json.WriteString("release", kernel.Release);
-        json.WriteString("source", kernel.Source);
-        json.WriteString("vermagic", kernel.Vermagic);
-        json.WriteBoolean("modversions", kernel.HasModversions);
-        json.WriteNumber("exports", kernel.Exports.Count);
-    });
-
-    private static string Json(Action<Utf8JsonWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("schema", JsonReport.Schema);
-            body(json);
-            json.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 }

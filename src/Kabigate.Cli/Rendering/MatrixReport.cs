@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Kabigate.Abi;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 using Kabigate.Store;
 
@@ -26,39 +27,7 @@ internal static class MatrixReport
         return text.ToString();
     }
 
-    public static void Json(TextWriter stdout, MatrixResult result) =>
-        Rendering.Json.Write(stdout, json =>
-        {
-            var (matrix, kmods, kernels) = (result.Verdicts, result.Kmods, result.Kernels);
-            json.WriteStartObject();
-            json.WriteNumber("schema", 1);
-            json.WriteStartArray("kernels");
-            foreach (var k in kernels)
-            {
-                json.WriteStartObject();
-                json.StoredKernel(k);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("kmods");
-            for (int m = 0; m < kmods.Count; m++)
-            {
-                json.WriteStartObject();
-                json.StoredKmod(kmods[m]);
-                json.WriteStartArray("verdicts");
-                foreach (var verdict in matrix[m])
-                {
-                    json.WriteStartObject();
-                    json.WriteBoolean("loads", verdict.Loads);
-                    json.Problems(verdict);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }, indented: false);
+    public static void Json(TextWriter stdout, MatrixResult result) => Rendering.Json.Write(stdout, VerdictDocuments.Matrix(result), indented: false);
 
     public static void Csv(TextWriter stdout, MatrixResult result)
     {

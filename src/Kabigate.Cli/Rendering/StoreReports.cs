@@ -1,5 +1,6 @@
 using System.Globalization;
 using Kabigate.Abi;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 using Kabigate.Store;
 
@@ -8,26 +9,7 @@ namespace Kabigate.Cli.Rendering;
 /// <summary>The reports of <c>kernels</c>, <c>kmods</c>, <c>history</c> and <c>greylist</c>.</summary>
 internal static class StoreReports
 {
-    public static void KernelsJson(TextWriter stdout, IReadOnlyList<StoredKernel> kernels) => Json.Write(stdout, json =>
-    {
-        json.WriteStartObject();
-        json.WriteNumber("schema", 1);
-        json.WriteStartArray("kernels");
-        foreach (var k in kernels)
-        {
-            json.WriteStartObject();
-            json.StoredKernel(k);
-            json.WriteNumber("exports", k.ExportCount);
-            json.WriteString("vermagic", k.Vermagic);
-            json.WriteString("source", k.Source);
-            json.WriteString("ingested", k.IngestedAt.ToString("O", CultureInfo.InvariantCulture));
-            json.WriteString("content_hash", k.ContentHash);
-            json.WriteBoolean("conflicting", k.Conflicting);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    public static void KernelsJson(TextWriter stdout, IReadOnlyList<StoredKernel> kernels) => Json.Write(stdout, SourceDocuments.Kernels(kernels));
 
     public static string KernelsText(IReadOnlyList<StoredKernel> kernels)
     {
@@ -40,26 +22,7 @@ internal static class StoreReports
         return text;
     }
 
-    public static void KmodsJson(TextWriter stdout, IReadOnlyList<StoredKmod> kmods) => Json.Write(stdout, json =>
-    {
-        json.WriteStartObject();
-        json.WriteNumber("schema", 1);
-        json.WriteStartArray("kmods");
-        foreach (var k in kmods)
-        {
-            json.WriteStartObject();
-            json.StoredKmod(k);
-            json.WriteString("vermagic", k.Vermagic);
-            json.WriteString("license", k.License);
-            json.WriteString("path", k.Path);
-            json.WriteString("source", k.Source);
-            json.WriteString("ingested", k.IngestedAt.ToString("O", CultureInfo.InvariantCulture));
-            json.WriteString("content_hash", k.ContentHash);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    public static void KmodsJson(TextWriter stdout, IReadOnlyList<StoredKmod> kmods) => Json.Write(stdout, SourceDocuments.Kmods(kmods));
 
     public static string KmodsText(IReadOnlyList<StoredKmod> kmods)
     {
@@ -69,28 +32,7 @@ internal static class StoreReports
         return table.Render() + $"{kmods.Count} kmods\n";
     }
 
-    public static void HistoryJson(TextWriter stdout, HistoryResult result) => Json.Write(stdout, json =>
-    {
-        json.WriteStartObject();
-        json.WriteNumber("schema", 1);
-        json.WriteString("symbol", result.Symbol);
-        json.WriteStartArray("releases");
-        foreach (var row in result.Rows)
-        {
-            var e = row.Export;
-            json.WriteStartObject();
-            json.StoredKernel(row.Kernel);
-            json.WriteBoolean("exported", e is not null);
-            json.Crc("crc", e?.Crc);
-            json.WriteString("kind", e?.Kind.ToSymversName());
-            json.WriteString("namespace", e?.Namespace);
-            json.WriteString("module", e?.Module);
-            json.WriteBoolean("changed", row.Changed);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    public static void HistoryJson(TextWriter stdout, HistoryResult result) => Json.Write(stdout, SourceDocuments.History(result));
 
     public static string HistoryText(HistoryResult result)
     {
@@ -104,32 +46,7 @@ internal static class StoreReports
             + $"{result.Symbol}: exported by {result.Rows.Count(r => r.Export is not null)} of {result.Rows.Count} stored releases; {result.Changes} changes between consecutive releases of a line (marked *)\n";
     }
 
-    public static void GreylistJson(TextWriter stdout, GreylistResult result) => Json.Write(stdout, json =>
-    {
-        json.WriteStartObject();
-        json.WriteNumber("schema", 1);
-        json.WriteString("stablelist", result.Stablelist?.Source);
-        json.WriteNumber("kernels", result.Kernels);
-        json.WriteNumber("kmods", result.Kmods);
-        json.WriteStartArray("symbols");
-        foreach (var e in result.Entries)
-        {
-            json.WriteStartObject();
-            json.WriteString("symbol", e.Symbol);
-            json.WriteNumber("kmod_count", e.Kmods.Count);
-            json.WriteNumber("crc_changes", e.CrcChanges);
-            json.WriteNumber("removals", e.Removals);
-            json.WriteNumber("releases", e.Releases);
-            json.WriteString("exporter", e.Exporter);
-            json.WriteStartArray("kmods");
-            foreach (var k in e.Kmods)
-                json.WriteStringValue(k);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    public static void GreylistJson(TextWriter stdout, GreylistResult result) => Json.Write(stdout, SourceDocuments.Greylist(result));
 
     public static void GreylistCsv(TextWriter stdout, GreylistResult result)
     {

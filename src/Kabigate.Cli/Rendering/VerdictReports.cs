@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kabigate.Abi;
+using Kabigate.App.Json;
 using Kabigate.App.Operations;
 
 namespace Kabigate.Cli.Rendering;
@@ -8,34 +9,7 @@ namespace Kabigate.Cli.Rendering;
 /// <summary>The reports of <c>compatible</c> (a kmod on every stored kernel) and <c>kmods-for</c> (every stored kmod on a kernel).</summary>
 internal static class VerdictReports
 {
-    public static void CompatibleJson(TextWriter stdout, CompatibleResult result) => Json.Write(stdout, json =>
-    {
-        json.WriteStartObject();
-        json.WriteNumber("schema", 1);
-        json.WriteStartArray("kmods");
-        for (int m = 0; m < result.Kmods.Count; m++)
-        {
-            var module = result.Kmods[m];
-            json.WriteStartObject();
-            json.WriteString("name", module.Name);
-            json.WriteString("path", module.Path);
-            json.WriteString("built_for", Labels.BuiltFor(module.Vermagic));
-            json.WriteStartArray("kernels");
-            for (int k = 0; k < result.Kernels.Count; k++)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", result.Kernels[k].Id);
-                json.WriteString("release", result.Kernels[k].Release);
-                json.WriteBoolean("loads", result.Verdicts[m][k].Loads);
-                json.Problems(result.Verdicts[m][k]);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    public static void CompatibleJson(TextWriter stdout, CompatibleResult result) => Json.Write(stdout, VerdictDocuments.Compatible(result));
 
     public static string CompatibleText(CompatibleResult result)
     {
@@ -61,23 +35,7 @@ internal static class VerdictReports
         return text.ToString();
     }
 
-    public static void KmodsForJson(TextWriter stdout, KmodsForResult result) => Json.Write(stdout, json =>
-    {
-        json.WriteStartObject();
-        json.WriteNumber("schema", 1);
-        json.WriteString("kernel", result.Kernel.Release);
-        json.WriteStartArray("kmods");
-        for (int i = 0; i < result.Kmods.Count; i++)
-        {
-            json.WriteStartObject();
-            json.StoredKmod(result.Kmods[i]);
-            json.WriteBoolean("loads", result.Verdicts[i].Loads);
-            json.Problems(result.Verdicts[i]);
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    });
+    public static void KmodsForJson(TextWriter stdout, KmodsForResult result) => Json.Write(stdout, VerdictDocuments.KmodsFor(result));
 
     public static string KmodsForText(KmodsForResult result)
     {

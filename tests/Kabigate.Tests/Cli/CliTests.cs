@@ -26,10 +26,10 @@ public class CliTests
         Assert.Equal(1, exit);
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
-        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(2, root.GetProperty("schema").GetInt32());
         var results = root.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(14, results.Count);
-        var crc = results.Single(r => r.GetProperty("name").GetString() == "kg_crcchange" && r.GetProperty("kernel").GetString() == Data.NewRelease);
+        var crc = results.Single(r => r.GetProperty("kmod").GetProperty("name").GetString() == "kg_crcchange" && r.GetProperty("kernel").GetString() == Data.NewRelease);
         Assert.False(crc.GetProperty("loads").GetBoolean());
         var problem = crc.GetProperty("problems").EnumerateArray().Single(p => p.GetProperty("symbol").GetString() == "misc_register");
         Assert.Equal("crc-mismatch", problem.GetProperty("kind").GetString());

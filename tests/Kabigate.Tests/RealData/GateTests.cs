@@ -47,7 +47,7 @@ public class GateTests
         Assert.Equal(1, exit);
         var kmod = Kmod(JsonDocument.Parse(stdout).RootElement, "kg_crcchange");
         Assert.Equal("fails", kmod.GetProperty("outcome").GetString());
-        var symbols = kmod.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("symbol").GetString()).ToList();
+        var symbols = kmod.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("problem").GetProperty("symbol").GetString()).ToList();
         Assert.Contains("module_layout", symbols);
         Assert.Contains("misc_register", symbols);
     }
@@ -80,7 +80,7 @@ public class GateTests
         var waived = Kmod(report, "kg_nsmissing");
         Assert.Equal("tolerated", waived.GetProperty("outcome").GetString());
         var problem = waived.GetProperty("problems")[0];
-        Assert.True(problem.GetProperty("stablelisted").GetBoolean());
+        Assert.True(problem.GetProperty("problem").GetProperty("stablelisted").GetBoolean());
         Assert.Contains("test-team: imports the namespace in the next release", problem.GetProperty("waiver").GetString(), StringComparison.Ordinal);
         Assert.Contains("PASS by rule 'SYMBOL kg_provider_answer PASS'", Kmod(report, "kg_proprietary").GetProperty("problems")[0].GetProperty("policy").GetString(), StringComparison.Ordinal);
 
@@ -110,7 +110,7 @@ public class GateTests
         var fromFiles = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.KmodDir(Data.OldRelease), "--kmods", Data.KmodDir(Data.NewRelease), "--format", "json");
         Assert.Equal(fromFiles.Exit, fromStore.Exit);
         string Outcomes(string json) => string.Join(" ", JsonDocument.Parse(json).RootElement.GetProperty("kernels")[0].GetProperty("kmods").EnumerateArray()
-            .Select(k => $"{k.GetProperty("name").GetString()}:{k.GetProperty("outcome").GetString()}:{k.GetProperty("built_for").GetString()}:{k.GetProperty("builds_tried").GetInt32()}"));
+            .Select(k => $"{k.GetProperty("name").GetString()}:{k.GetProperty("outcome").GetString()}:{k.GetProperty("build").GetProperty("built_for").GetString()}:{k.GetProperty("builds_tried").GetInt32()}"));
         Assert.Equal(Outcomes(fromFiles.Stdout), Outcomes(fromStore.Stdout));
         Assert.Contains($"kg_stable:loads:{Data.NewRelease}:2", Outcomes(fromStore.Stdout), StringComparison.Ordinal);
     }

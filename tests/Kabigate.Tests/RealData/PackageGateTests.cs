@@ -93,15 +93,15 @@ public class PackageGateTests(DnfWorld world)
         (exit, stdout, _) = CliRunner.Run(["mask", .. repos, "--format", "json"]);
         Assert.Equal(1, exit);
         using var json = JsonDocument.Parse(stdout);
-        Assert.Equal(1, json.RootElement.GetProperty("schema").GetInt32());
-        var kmod = json.RootElement.GetProperty("kmods").EnumerateArray().Single(k => k.GetProperty("nevra").GetString() == maskedKmod);
+        Assert.Equal(2, json.RootElement.GetProperty("schema").GetInt32());
+        var kmod = json.RootElement.GetProperty("kmods").EnumerateArray().Single(k => k.GetProperty("package").GetProperty("nevra").GetString() == maskedKmod);
         Assert.Equal("masked", kmod.GetProperty("verdict").GetString());
         var unmet = kmod.GetProperty("closest").GetProperty("unmet").EnumerateArray().ToList();
         Assert.Contains(unmet, u => u.GetProperty("symbol").GetString() == "misc_register");
         Assert.All(unmet, u => Assert.NotEqual(u.GetProperty("wanted").GetString(), u.GetProperty("available").GetString()));
         var exclude = Assert.Single(json.RootElement.GetProperty("excludes").EnumerateArray());
-        Assert.Equal("kmod-kabigate-a", exclude.GetProperty("name").GetString());
-        Assert.Equal("1.1", exclude.GetProperty("version").GetString());
+        Assert.Equal("kmod-kabigate-a", exclude.GetProperty("package").GetProperty("name").GetString());
+        Assert.Equal("1.1", exclude.GetProperty("package").GetProperty("version").GetString());
 
         // The kmod the base repository offers for NEW loads on it: nothing masked without the updates.
         (exit, stdout, _) = CliRunner.Run("mask", "--repo", world.Repo("base-mask"), "--dbpath", "/nowhere", "--installroot", root.InstallRoot, "--format", "excludes");

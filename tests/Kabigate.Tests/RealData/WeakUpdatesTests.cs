@@ -258,14 +258,14 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.DoesNotContain("ERROR", stderr, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
-        Assert.Equal((1, "depmod", false, true), (root.GetProperty("schema").GetInt32(), root.GetProperty("rules").GetString(), root.GetProperty("apply").GetBoolean(), root.GetProperty("changes").GetBoolean()));
+        Assert.Equal((2, "depmod", false, true), (root.GetProperty("schema").GetInt32(), root.GetProperty("rules").GetString(), root.GetProperty("apply").GetBoolean(), root.GetProperty("changes").GetBoolean()));
         var kernels = root.GetProperty("kernels").EnumerateArray().ToList();
         Assert.Contains(kernels, k => k.GetProperty("release").GetString() == WeakUpdatesTree.NoSymvers && !k.GetProperty("target").GetBoolean());
         foreach (var d in root.GetProperty("decisions").EnumerateArray())
         {
             Assert.Contains(d.GetProperty("action").GetString(), new[] { "link", "keep", "remove", "skip" });
             Assert.Contains(d.GetProperty("reason").GetString(), new[] { "compatible", "incompatible", "group-incompatible", "own-module", "superseded", "other-flavour", "dangling", "duplicate", "foreign" });
-            foreach (var name in new[] { "kernel", "module", "from", "builtFor", "link", "target", "because", "group", "loaderCompatible", "depmodCompatible", "loaderOnly", "problems", "warnings", "depmod" })
+            foreach (var name in new[] { "kernel", "module", "from", "built_for", "link", "target", "because", "group", "loader_compatible", "depmod_compatible", "loader_only", "problems", "warnings", "depmod" })
                 Assert.True(d.TryGetProperty(name, out _), name);
         }
         var crc = root.GetProperty("decisions").EnumerateArray().First(d => d.GetProperty("reason").GetString() == "incompatible");
