@@ -73,13 +73,18 @@ class Kabigate(dnf.Plugin):
             return
         verbs = ['mask', 'hold'] if self.mode == 'both' else [self.mode]
         locations = []
+        self._repo_at = {}
         for repo in repos:
             location = self._location(repo)
             if location is None:
                 # A repository kabigate cannot read may hold the very kernel a kmod needs: judge nothing.
                 self._failed(verbs[0], "no metadata of repository '%s' to read (no repodata/ in its cache, no base URL)" % repo.id)
                 return
+            if location in self._repo_at:
+                self._failed(verbs[0], "repositories '%s' and '%s' have the same metadata location %s" % (self._repo_at[location], repo.id, location))
+                return
             locations.append(location)
+            self._repo_at[location] = repo.id
         root = self.base.conf.installroot or '/'
         dbpath = self._dbpath()
         if not self._has_rpmdb(root, dbpath) and 'hold' in verbs:
@@ -180,17 +185,23 @@ class Kabigate(dnf.Plugin):
         return None
 
     def _exclude(self, verb, report):
+        """Excludes exactly the package objects kabigate names: each from the repository that offered it (its
+        'origin' is the --repo location this plugin passed), never a NEVRA across repositories."""
         excluded = 0
         for entry in report.get('excludes', []):
             package = entry['package']
+            repo_id = self._repo_at.get(package['origin'])
+            if repo_id is None:
+                logger.warning('kabigate %s: %s names a repository it was not given (%s); not excluded', verb, package['nevra'], package['origin'])
+                continue
             query = self.base.sack.query().available().filter(
                 name=package['name'], epoch=int(package.get('epoch') or 0), version=package['version'],
-                release=package['release'], arch=package['arch'])
+                release=package['release'], arch=package['arch'], reponame=repo_id)
             if not query:
                 continue
             self.base.sack.add_excludes(query)
             excluded += 1
-            logger.info('kabigate %s: excluding %s: %s', verb, package['nevra'], entry['reason'])
+            logger.info('kabigate %s: excluding %s from %s: %s', verb, package['nevra'], repo_id, entry['reason'])
         for entry in report.get('kmods', []):
             if entry.get('verdict') == 'not-judged':
                 logger.info('kabigate %s: %s %s', verb, entry['package']['nevra'], entry['reason'])

@@ -111,7 +111,11 @@ public static class KabiGate
     /// <summary>The reason given for a kmod package without kABI requirements.</summary>
     public const string NoRequirements = "declares no kABI requirements; not judged";
 
-    /// <summary>Groups the kernel packages among <paramref name="packages"/> by release, newest first.</summary>
+    /// <summary>
+    /// Groups the kernel packages among <paramref name="packages"/> by release and by the repository offering them,
+    /// newest first: a release two repositories offer is two candidates, each judged on its own packages (with the
+    /// release's installed packages), so one repository's copy of a NEVRA never decides for another's.
+    /// </summary>
     /// <param name="packages">Packages of any kind.</param>
     /// <param name="wanted">Keep only the kernels' provides of these symbol keys (<c>sym</c>, <c>flavor:sym</c>); null for all.</param>
     public static IReadOnlyList<KernelCandidate> Kernels(IEnumerable<KabiPackage> packages, HashSet<string>? wanted = null)
@@ -120,12 +124,18 @@ public static class KabiGate
         var all = packages.ToList();
         var installed = all.Where(p => p.Installed).Select(p => p.Nevra).ToHashSet(StringComparer.Ordinal);
         var kernelPackages = all.Where(p => p.Role is KabiPackageRole.Kernel or KabiPackageRole.KernelMeta)
-            .Where(p => p.Installed || !installed.Contains(p.Nevra))
-            .DistinctBy(p => p.Nevra, StringComparer.Ordinal);
-        return [.. kernelPackages.GroupBy(p => p.KernelRelease, StringComparer.Ordinal)
-            .Select(g => new KernelCandidate(g.Key, [.. g], installed, wanted))
-            .OrderByDescending(k => k.Newest, KernelCandidate.EvrComparer.Instance)
-            .ThenBy(k => k.Release, StringComparer.Ordinal)];
+            .Where(p => p.Installed || !installed.Contains(p.Nevra));
+        var candidates = new List<KernelCandidate>();
+        foreach (var release in kernelPackages.GroupBy(p => p.KernelRelease, StringComparer.Ordinal))
+        {
+            var present = release.Where(p => p.Installed).DistinctBy(p => p.Nevra, StringComparer.Ordinal).ToList();
+            var offered = release.Where(p => !p.Installed).GroupBy(p => p.Origin, StringComparer.Ordinal).ToList();
+            if (offered.Count == 0)
+                candidates.Add(new KernelCandidate(release.Key, present, installed, wanted));
+            foreach (var repository in offered)
+                candidates.Add(new KernelCandidate(release.Key, [.. present, .. repository.DistinctBy(p => p.Nevra, StringComparer.Ordinal)], installed, wanted));
+        }
+        return [.. candidates.OrderByDescending(k => k.Newest, KernelCandidate.EvrComparer.Instance).ThenBy(k => k.Release, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -140,7 +150,7 @@ public static class KabiGate
         ArgumentNullException.ThrowIfNull(available);
         var installedNevras = installed.Select(p => p.Nevra).ToHashSet(StringComparer.Ordinal);
         var kmods = available.Where(p => p.Role == KabiPackageRole.Kmod && !installedNevras.Contains(p.Nevra))
-            .DistinctBy(p => p.Nevra, StringComparer.Ordinal).OrderBy(p => p.Nevra, StringComparer.Ordinal).ToList();
+            .DistinctBy(p => (p.Nevra, p.Origin)).OrderBy(p => p.Nevra, StringComparer.Ordinal).ToList();
         var providers = installed.Where(p => p.Role == KabiPackageRole.Kmod).Concat(kmods).ToList();
         var kernels = Kernels(installed.Concat(available), Wanted(providers));
         var judgedKernels = kernels.Where(k => k.ExportCount > 0).ToList();

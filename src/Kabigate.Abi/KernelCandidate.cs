@@ -49,6 +49,9 @@ public sealed class KernelCandidate
     /// <summary>The packages of the release that repositories offer and that are not installed: what a hold excludes.</summary>
     public IReadOnlyList<KabiPackage> Available { get; }
 
+    /// <summary>The repository that offers the release's available packages, or null when none is offered (installed only).</summary>
+    public string? Origin => Available.Count > 0 ? Available[0].Origin : null;
+
     /// <summary>The newest kernel package of the release (its name in reports).</summary>
     public KabiPackage Newest { get; }
 

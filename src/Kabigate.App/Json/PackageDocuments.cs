@@ -8,7 +8,8 @@ namespace Kabigate.App.Json;
 /// <param name="Package">Its newest package.</param>
 /// <param name="Installed">Whether a package of it is installed.</param>
 /// <param name="Exports">How many kABI symbols it provides.</param>
-public sealed record JsonKernelCandidate(string Release, string Package, bool Installed, int Exports);
+/// <param name="Origin">The repository (as given with --repo) offering it, or null when it is only installed.</param>
+public sealed record JsonKernelCandidate(string Release, string Package, bool Installed, int Exports, string? Origin);
 
 /// <summary>A kABI requirement a kernel does not meet.</summary>
 /// <param name="Requirement">As rpm prints it.</param>
@@ -63,7 +64,8 @@ public sealed record JsonBroken(string Package, IReadOnlyList<JsonUnmet> Unmet);
 /// <param name="Reason">Why.</param>
 /// <param name="Packages">Its packages offered.</param>
 /// <param name="Broken">The installed kmods it would strand.</param>
-public sealed record JsonHeldKernel(string Release, string Package, string Verdict, string Reason, IReadOnlyList<string> Packages, IReadOnlyList<JsonBroken> Broken);
+/// <param name="Origin">The repository (as given with --repo) offering these packages.</param>
+public sealed record JsonHeldKernel(string Release, string Package, string Verdict, string Reason, IReadOnlyList<string> Packages, IReadOnlyList<JsonBroken> Broken, string? Origin);
 
 /// <summary>The newest kernel on which every installed kmod loads.</summary>
 /// <param name="Release">Its release.</param>
@@ -94,7 +96,7 @@ public static class PackageDocuments
             e.Reason, e.Kmod.SymbolRequirements.Count, [.. e.LoadsOn.Select(k => k.Release)],
             e.Closest is { } c ? new JsonClosest(c.Kernel.Release, c.Kernel.Newest.Nevra, Unmet(c.Unmet)) : null)).ToList();
         return new MaskDocument(JsonShapes.Schema, "mask", result.Database,
-            [.. report.Kernels.Select(k => new JsonKernelCandidate(k.Release, k.Newest.Nevra, k.IsInstalled, k.ExportCount))], kmods,
+            [.. report.Kernels.Select(k => new JsonKernelCandidate(k.Release, k.Newest.Nevra, k.IsInstalled, k.ExportCount, k.Origin))], kmods,
             Excludes(report.Kmods.Where(e => e.Verdict == MaskVerdict.Masked).Select(e => (e.Kmod, e.Reason))));
     }
 
@@ -105,7 +107,7 @@ public static class PackageDocuments
         var report = result.Report;
         var kernels = report.Kernels.Select(e => new JsonHeldKernel(e.Kernel.Release, e.Kernel.Newest.Nevra,
             e.Verdict switch { HoldVerdict.Held => "held", HoldVerdict.NotJudged => "not-judged", _ => "allowed" }, e.Reason,
-            [.. e.Kernel.Available.Select(p => p.Nevra)], [.. e.Broken.Select(b => new JsonBroken(b.Kmod.Nevra, Unmet(b.Unmet)))])).ToList();
+            [.. e.Kernel.Available.Select(p => p.Nevra)], [.. e.Broken.Select(b => new JsonBroken(b.Kmod.Nevra, Unmet(b.Unmet)))], e.Kernel.Origin)).ToList();
         return new HoldDocument(JsonShapes.Schema, "hold", result.Database, [.. report.Judged.Select(k => k.Nevra)],
             [.. report.NotJudged.Select(k => new JsonNotJudged(k.Nevra, KabiGate.NoRequirements))], kernels,
             report.NewestLoadable is { } newest ? new JsonNewest(newest.Release, newest.Newest.Nevra) : null,
@@ -116,6 +118,6 @@ public static class PackageDocuments
         [.. unmet.Select(u => new JsonUnmet(u.Requirement.ToString(), u.Requirement.Symbol, JsonShapes.Crc(u.Requirement.Crc), JsonShapes.Crc(u.Available)))];
 
     private static List<JsonExclude> Excludes(IEnumerable<(KabiPackage Package, string Reason)> excludes) =>
-        [.. excludes.DistinctBy(e => e.Package.Nevra, StringComparer.Ordinal).OrderBy(e => e.Package.Nevra, StringComparer.Ordinal)
+        [.. excludes.DistinctBy(e => (e.Package.Nevra, e.Package.Origin)).OrderBy(e => e.Package.Nevra, StringComparer.Ordinal).ThenBy(e => e.Package.Origin, StringComparer.Ordinal)
             .Select(e => new JsonExclude(JsonShapes.Package(e.Package), e.Reason))];
 }

@@ -53,5 +53,6 @@ public sealed record JsonSourceError(string Source, string Message);
 /// <param name="Version">The version.</param>
 /// <param name="Release">The release.</param>
 /// <param name="Arch">The architecture.</param>
-/// <param name="Origin">The repository or rpm database it came from.</param>
+/// <param name="Origin">Where it came from: the repository exactly as given with <c>--repo</c> (the dnf plugin
+/// excludes the package from that repository only), or the rpm database's path.</param>
 public sealed record JsonPackage(string Nevra, string Name, int Epoch, string Version, string Release, string Arch, string Origin);

@@ -20,14 +20,17 @@ internal static class PackageIndex
     private static readonly TimeSpan MaxAge = TimeSpan.FromDays(14);
 
     /// <summary>The packages of an opened repository: from the index when there is one for its primary, else parsed (and indexed).</summary>
-    public static IReadOnlyList<KabiPackage> Read(RpmRepository repository, string? cacheRoot = null)
+    /// <param name="repository">The opened repository.</param>
+    /// <param name="origin">What each package's <see cref="KabiPackage.Origin"/> says: the repository as the user named it.</param>
+    /// <param name="cacheRoot">The index's folder, or null for the default.</param>
+    public static IReadOnlyList<KabiPackage> Read(RpmRepository repository, string origin, string? cacheRoot = null)
     {
         var checksum = repository.Primary.Checksum!;
         var directory = cacheRoot ?? Path.Combine(CacheDirectory.Root(), "packages");
         var path = Path.Combine(directory, $"{checksum.Type.ToLowerInvariant()}-{checksum.Value.ToLowerInvariant()}.index");
-        if (TryLoad(path, repository.Location) is { } cached)
+        if (TryLoad(path, origin) is { } cached)
             return cached;
-        var packages = repository.ReadPackages().Select(p => PackageSets.FromRepo(p, repository.Location)).Where(p => p.Role != KabiPackageRole.Other)
+        var packages = repository.ReadPackages().Select(p => PackageSets.FromRepo(p, origin)).Where(p => p.Role != KabiPackageRole.Other)
             .Select(Slim).ToList();
         try
         {

@@ -17,14 +17,15 @@ public static class PackageSets
     /// </summary>
     /// <param name="location">A directory holding <c>repodata/repomd.xml</c>, or an http(s) base URL.</param>
     /// <param name="options">Repository options; null for the defaults.</param>
-    /// <returns>The packages in document order.</returns>
+    /// <returns>The packages in document order, each with <paramref name="location"/> as it was given for its
+    /// <see cref="KabiPackage.Origin"/> (so a caller can tell which of its repositories offered a package).</returns>
     /// <exception cref="ModuleFormatException">The repository is missing, unreachable or malformed.</exception>
     /// <exception cref="IOException">A file cannot be read.</exception>
     public static IReadOnlyList<KabiPackage> FromRepository(string location, RpmRepositoryOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         using var repository = RpmRepository.Open(location, options);
-        return PackageIndex.Read(repository);
+        return PackageIndex.Read(repository, location);
     }
 
     /// <summary>The installed packages of an install root (see <see cref="RpmDatabaseReader.Read"/>).</summary>

@@ -57,6 +57,32 @@ public class KabiGateTests
     }
 
     [Fact]
+    public void KernelsAreKnownByNameAndProvides_NeverByAProvideAlone()
+    {
+        Assert.Equal(KabiPackageRole.Other, Package("openssl-libs", "3.0.7", "27.el9", provides: ["kernel-uname-r = 3.0.7-27.el9.x86_64", "kernel(printk) = 0x12345678"]).Role);
+        Assert.Equal(KabiPackageRole.Other, Package("kernelshark", "2.0", "1", provides: ["kernel-uname-r = 6.1.0-1.x86_64"]).Role);
+        Assert.Equal(KabiPackageRole.Kernel, Package("kernel-64k-core", "5.14.0", "70.el9", provides: ["kernel(printk) = 0x12345678"]).Role);
+        Assert.True(KernelPackageNames.SameFlavour("kernel-rt-modules", "kernel-rt-core"));
+        Assert.True(KernelPackageNames.SameFlavour("kernel-devel", "kernel-core"));
+        Assert.False(KernelPackageNames.SameFlavour("kernel-rt-core", "kernel-core"));
+    }
+
+    [Fact]
+    public void Hold_EachRepositorysCopyOfANevraIsJudgedOnItsOwn()
+    {
+        var kmod = Package("kmod-foo", "1.0", "1", installed: true, requires: ["kernel(printk) = 0x12345678"]);
+        var installed = new[] { Kernel("kernel-core", "6.1.0-1.x86_64", true, "kernel(printk) = 0x12345678"), kmod };
+        KabiPackage Offered(string origin, string crc) =>
+            new("kernel-core", null, "6.1.0", "2", "x86_64", origin, false, [new("kernel-core-uname-r", "=", "6.1.0-2.x86_64"), new("kernel(printk)", "=", crc)], [], []);
+        var hostile = Offered("https://evil.example/repo", "0x99999999");
+        var genuine = Offered("https://mirror.example/updates", "0x12345678");
+        var report = KabiGate.Hold(installed, [hostile, genuine]);
+        var excluded = Assert.Single(report.Excluded);
+        Assert.Same(hostile, excluded.Package);
+        Assert.Equal("https://mirror.example/updates", report.NewestLoadable?.Origin);
+    }
+
+    [Fact]
     public void Mask_ByCrcAsNumbers_ClosestKernelNamed_NoRequirementsNotJudged()
     {
         KabiPackage[] installed = [Kernel("kernel-core", "6.1.0-1.x86_64", true, "kernel(a) = 0x00000001", "kernel(b) = 0x00000002")];

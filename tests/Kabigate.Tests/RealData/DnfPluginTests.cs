@@ -31,7 +31,7 @@ public class DnfPluginTests(DnfWorld world)
 
         (exit, stdout, stderr) = root.Dnf("upgrade");
         Assert.True(exit == 0, stdout + stderr);
-        var masked = $"kabigate mask: excluding kmod-kabigate-a-1.1-1.k{Abi(Data.OldRelease)}.x86_64: no available or installed kernel meets its kABI requirements; closest {New(".r2")} (kernel-core-{New(".r2")}.x86_64): 2 of ";
+        var masked = $"kabigate mask: excluding kmod-kabigate-a-1.1-1.k{Abi(Data.OldRelease)}.x86_64 from updates: no available or installed kernel meets its kABI requirements; closest {New(".r2")} (kernel-core-{New(".r2")}.x86_64): 2 of ";
         Assert.Contains(masked, stdout, StringComparison.Ordinal);
         Assert.Matches(@"kernel\(misc_register\) = 0x[0-9a-f]{8} \(kernel has 0x[0-9a-f]{8}\)", stdout);
         Assert.Contains($"kabigate mask: kmod-kabigate-bare-1.0-1.k{Abi(Data.NewRelease)}.x86_64 declares no kABI requirements; not judged", stdout, StringComparison.Ordinal);
@@ -55,12 +55,35 @@ public class DnfPluginTests(DnfWorld world)
         var root = world.NewRoot("base-hold", "updates-hold");
         var (exit, stdout, stderr) = root.Dnf("upgrade");
         Assert.True(exit == 0, stdout + stderr);
-        Assert.Contains($"kabigate hold: excluding kernel-core-{New()}.x86_64: kernel {New()} held back: kmod-kabigate-test-1.0-1.k{Abi(Data.OldRelease)}.x86_64 would not load: ", stdout, StringComparison.Ordinal);
+        Assert.Contains($"kabigate hold: excluding kernel-core-{New()}.x86_64 from updates: kernel {New()} held back: kmod-kabigate-test-1.0-1.k{Abi(Data.OldRelease)}.x86_64 would not load: ", stdout, StringComparison.Ordinal);
         Assert.Matches(@"kernel\(misc_register\) = 0x[0-9a-f]{8} \(kernel has 0x[0-9a-f]{8}\)", stdout);
         Assert.Contains($"kabigate hold: newest available kernel on which every installed kmod loads: {Old(".r2")} (kernel-core-{Old(".r2")}.x86_64)", stdout, StringComparison.Ordinal);
         Assert.Equal(
             Sorted($"kernel-core-{Old()}.x86_64", $"kernel-core-{Old(".r2")}.x86_64", $"kmod-kabigate-test-1.0-1.k{Abi(Data.OldRelease)}.x86_64"),
             root.RpmQa());
+    }
+
+    [Fact]
+    public void Hold_DecidesPerRepository_AHostileCopyOfANevraOrAForeignPackageExcludesNothingElsewhere()
+    {
+        // aaa-evil offers the NEVRA of the genuine .r2 kernel (updates) with the new ABI's CRCs, and an openssl-libs that
+        // provides kernel-uname-r; genuine-extra offers the genuine openssl-libs of the same NEVRA.
+        var root = world.NewRoot("base-hold", "updates-hold", "", "aaa-evil", "genuine-extra");
+        var (exit, stdout, stderr) = root.Dnf("repoquery", "--qf", "%{name}-%{evr}.%{arch} %{repoid}", "kernel-core", "openssl-libs");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains($"kabigate hold: excluding kernel-core-{Old(".r2")}.x86_64 from aaa-evil: ", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain($"excluding kernel-core-{Old(".r2")}.x86_64 from updates", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("openssl-libs", string.Join('\n', (stdout + stderr).Split('\n').Where(l => l.StartsWith("kabigate", StringComparison.Ordinal))), StringComparison.Ordinal);
+        var offered = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("kabigate", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(Sorted($"kernel-core-{Old()}.x86_64 base", $"kernel-core-{Old(".r2")}.x86_64 updates", $"openssl-libs-{Old()}.x86_64 aaa-evil", $"openssl-libs-{Old()}.x86_64 genuine-extra"), offered);
+
+        (exit, stdout, stderr) = root.Dnf("upgrade");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains($"kernel-core-{Old(".r2")}.x86_64", root.RpmQa());
+        var provides = Tools.RunOk("rpm", "--root", root.InstallRoot, "-q", "--provides", $"kernel-core-{Old(".r2")}.x86_64");
+        var genuine = Tools.RunOk("rpm", "--root", root.InstallRoot, "-q", "--provides", $"kernel-core-{Old()}.x86_64");
+        string Crc(string list) => list.Split('\n').Single(l => l.StartsWith("kernel(misc_register) = ", StringComparison.Ordinal));
+        Assert.Equal(Crc(genuine), Crc(provides));
     }
 
     [Fact]

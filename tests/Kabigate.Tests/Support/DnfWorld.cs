@@ -43,7 +43,13 @@ public sealed class DnfWorld : IDisposable
             KMOD_VERSION=1.1 '{scripts}/make-kmod-rpm.sh' kabigate-a {old} '{Headers(old)}' updates-mask w2.xzdio rhel {Kmods(old, "kg_stable", "kg_crcchange")}
             '{scripts}/make-kmod-rpm.sh' kabigate-bare {neu} '{Headers(neu)}' updates-mask w2.xzdio none {Kmods(neu, "kg_stable")}
             RELEASE_SUFFIX=.r2 '{scripts}/make-kernel-rpm.sh' {neu} '{Headers(neu)}' updates-mask
-            for r in base-hold updates-hold base-mask updates-mask; do createrepo_c -q $r; done
+            # A hostile repository: the NEVRA of updates-hold's genuine .r2 kernel with the new ABI's CRCs, and an
+            # openssl-libs providing kernel-uname-r and kernel(sym); a genuine openssl-libs of the same NEVRA elsewhere.
+            mkdir -p aaa-evil genuine-extra
+            RELEASE_SUFFIX=.r2 '{scripts}/make-kernel-rpm.sh' {old} '{Headers(neu)}' aaa-evil
+            '{scripts}/make-kernel-rpm.sh' {old} '{Headers(neu)}' aaa-evil openssl-libs
+            '{scripts}/make-kernel-rpm.sh' {old} '{Headers(old)}' genuine-extra openssl-libs w2.xzdio none
+            for r in base-hold updates-hold base-mask updates-mask aaa-evil genuine-extra; do createrepo_c -q $r; done
             mkdir -p plugins pluginconf
             cp '{SourceRoot}/packaging/dnf/kabigate.py' plugins/
             """);
@@ -81,9 +87,10 @@ public sealed class DnfWorld : IDisposable
 
     /// <summary>
     /// A fresh install root with its own dnf.conf, plugin configuration and repository files, the named base
-    /// repository's packages installed (plugin off), the others enabled.
+    /// repository's packages installed (plugin off), the others enabled (<paramref name="moreRepos"/> too, each
+    /// with its folder's name as its id).
     /// </summary>
-    public DnfRoot NewRoot(string baseRepo, string updatesRepo, string pluginConf = "")
+    public DnfRoot NewRoot(string baseRepo, string updatesRepo, string pluginConf = "", params string[] moreRepos)
     {
         var name = Guid.NewGuid().ToString("N")[..8];
         var dir = Path.Combine(Root, "root-" + name);
@@ -101,7 +108,7 @@ public sealed class DnfWorld : IDisposable
             baseurl=file://{Repo(updatesRepo)}
             gpgcheck=0
 
-            """);
+            """ + string.Concat(moreRepos.Select(r => $"[{r}]\nname={r}\nbaseurl=file://{Repo(r)}\ngpgcheck=0\n\n")));
         File.WriteAllText(root.Config, $"""
             [main]
             gpgcheck=0
@@ -116,7 +123,7 @@ public sealed class DnfWorld : IDisposable
 
             """);
         root.WritePluginConf(pluginConf);
-        var (exit, stdout, stderr) = root.Dnf("--disableplugin", "kabigate", "--disablerepo", "updates", "install", "*");
+        var (exit, stdout, stderr) = root.Dnf(["--disableplugin", "kabigate", "--disablerepo", "updates", .. moreRepos.SelectMany(r => new[] { "--disablerepo", r }), "install", "*"]);
         if (exit != 0)
             throw new InvalidOperationException($"dnf install of {baseRepo} failed ({exit}): {stdout}{stderr}");
         return root;
