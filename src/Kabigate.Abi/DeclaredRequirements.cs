@@ -27,9 +27,11 @@ public static class DeclaredRequirements
             var table = (module.VersionTables & ModversionTables.Extended) != 0 ? module.ExtendedVersions : module.BasicVersions;
             foreach (var version in table)
             {
-                if (version.Symbol == "module_layout")
-                    continue;
+                // module_layout is in __versions (check_modstruct_version) though no module imports it: RHEL's ksym
+                // generator declares it, kmods built without it do not; either is consistent, a mismatch is not.
                 imported.Add(version.Symbol);
+                if (version.Symbol == "module_layout" && !declared.ContainsKey(version.Symbol))
+                    continue;
                 if (declared.TryGetValue(version.Symbol, out var dependency))
                 {
                     if (dependency.Crc != version.Crc)
