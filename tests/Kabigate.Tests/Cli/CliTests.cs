@@ -8,7 +8,7 @@ public class CliTests
 {
     private static readonly Support.RealData Data = Support.RealData.Instance;
 
-    [Fact]
+    [RealDataFact]
     public void Check_AllLoad_ExitsZero_WithCleanStderr()
     {
         var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", Support.RealData.HeadersDir(Data.OldRelease), Data.Kmod(Data.OldRelease, "kg_stable"));
@@ -18,7 +18,7 @@ public class CliTests
         Assert.Contains("1 module(s) x 1 kernel(s): 1 load, 0 do not", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Check_Json_FollowsTheSchema()
     {
         var (exit, stdout, stderr) = CliRunner.Run("check", "-k", Data.HeadersDeb(Data.OldRelease), "-k", Data.HeadersDeb(Data.NewRelease), "--format", "json", Data.KmodDir(Data.OldRelease));
@@ -43,7 +43,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void Check_BadInputs_OneLineEach_ExitTwo_OthersStillJudged()
     {
         var dir = Tools.TempDir();
@@ -81,7 +81,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [RealDataFact("mkfifo")]
     public async Task Check_FifoAndEmptyFile_RefusedWithoutHanging()
     {
         var dir = Tools.TempDir();
@@ -102,7 +102,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void Check_SymversWithBadCrc_NamesFileAndLine()
     {
         var dir = Tools.TempDir();
@@ -122,7 +122,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void Check_Stablelist_MarksEachProblemSymbol()
     {
         var dir = Tools.TempDir();
@@ -143,7 +143,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void Usage_MissingKernel_ExitsTwo()
     {
         var (exit, _, stderr) = CliRunner.Run("check", "x.ko");
@@ -151,7 +151,7 @@ public class CliTests
         Assert.StartsWith("kabigate: ERROR: ", stderr);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Why_ExplainsEveryImport()
     {
         var (exit, stdout, _) = CliRunner.Run("why", Data.Kmod(Data.OldRelease, "kg_crcchange"), "--kernel", Data.HeadersDeb(Data.NewRelease));
@@ -161,7 +161,7 @@ public class CliTests
         Assert.Contains("DOES NOT LOAD", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Why_ByName_AmongWith_ShowsTheDependency()
     {
         var (exit, stdout, _) = CliRunner.Run("why", "kg_consumer", "--with", Data.KmodDir(Data.OldRelease), "--kernel", Data.HeadersDeb(Data.OldRelease));
@@ -170,7 +170,7 @@ public class CliTests
         Assert.Contains("namespace KABIGATE_TEST", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact("modprobe")]
     public void Inspect_Modversions_MatchModprobeDumpModversions()
     {
         var kmod = Data.Kmod(Data.OldRelease, "kg_stable");
@@ -182,7 +182,7 @@ public class CliTests
             Assert.Contains(line + "\n", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Inspect_Kernel_ShowsVermagicAndExportCount()
     {
         var (exit, stdout, _) = CliRunner.Run("inspect", Data.HeadersDeb(Data.NewRelease));

@@ -136,15 +136,15 @@ public class SymversReaderTests(ITestOutputHelper output)
         Assert.Equal("symvers.gz: gzip: unexpected end of compressed data (truncated?)", ex.Message);
     }
 
-    [RealDataFact(FormatsRealData.DebianSymvers)]
+    [RealFileFact(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
     public void RealData_DebianSymversMatchesAnIndependentParse()
     {
-        byte[] data = File.ReadAllBytes(FormatsRealData.DebianSymvers);
-        var rows = SymversReader.Read(data, FormatsRealData.DebianSymvers);
+        byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
+        var rows = SymversReader.Read(data, Support.RealData.DebianSymvers);
 
         // The independent parse: string.Split on tabs, as awk -F'\t' would.
-        string[] lines = File.ReadAllLines(FormatsRealData.DebianSymvers).Where(l => l.Length > 0).ToArray();
+        string[] lines = File.ReadAllLines(Support.RealData.DebianSymvers).Where(l => l.Length > 0).ToArray();
         Assert.Equal(lines.Length, rows.Count);
         Assert.True(rows.Count > 20_000);
         for (int i = 0; i < lines.Length; i++)
@@ -163,19 +163,19 @@ public class SymversReaderTests(ITestOutputHelper output)
         Assert.Equal(distinctModules, distinctModuleObjects);
     }
 
-    [RealDataFact(FormatsRealData.DebianSymvers)]
+    [RealFileFact(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
     public void RealData_ParseIsFast()
     {
-        byte[] data = File.ReadAllBytes(FormatsRealData.DebianSymvers);
+        byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
         for (int i = 0; i < 5; i++)
-            SymversReader.Read(data, FormatsRealData.DebianSymvers);
+            SymversReader.Read(data, Support.RealData.DebianSymvers);
         const int Runs = 20;
         var times = new List<double>();
         for (int i = 0; i < Runs; i++)
         {
             var watch = Stopwatch.StartNew();
-            SymversReader.Read(data, FormatsRealData.DebianSymvers);
+            SymversReader.Read(data, Support.RealData.DebianSymvers);
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
 
@@ -186,14 +186,14 @@ public class SymversReaderTests(ITestOutputHelper output)
         Assert.True(median < 250, $"median parse {median:F2} ms");
     }
 
-    [RealDataTheory(FormatsRealData.DebianSymvers)]
+    [RealFileTheory(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
     [InlineData("gzip")]
     [InlineData("xz")]
     [InlineData("zstd")]
     public void RealData_CompressedDebianSymversMatchesPlain(string tool)
     {
-        byte[] data = File.ReadAllBytes(FormatsRealData.DebianSymvers);
+        byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
         byte[] compressed = ExternalTool.Compress(tool, data);
         using var temp = new TempDirectory();
         string path = temp.Combine("symvers-6.1.0-47-amd64." + tool);

@@ -65,7 +65,7 @@ public class DepmodAgreementTests
 
     public static TheoryData<string> BuildReleases() => [Support.RealData.Instance.OldRelease, Support.RealData.Instance.NewRelease];
 
-    [Theory]
+    [RealDataTheory("depmod")]
     [MemberData(nameof(BuildReleases))]
     public void TestKmods_OnEveryKernel_AgreeWithDepmod(string buildRelease)
     {

@@ -15,7 +15,7 @@ public class GateTests
     private static JsonElement Kmod(JsonElement report, string name) =>
         report.GetProperty("kernels")[0].GetProperty("kmods").EnumerateArray().Single(k => k.GetProperty("name").GetString() == name);
 
-    [Fact]
+    [RealDataFact("python3")]
     public void TheGate_FailsOnTheKmodsTheLoaderRefuses_AndWritesJUnitACiParserReads()
     {
         var dir = Tools.TempDir();
@@ -40,7 +40,7 @@ public class GateTests
             parsed.Skip(1));
     }
 
-    [Fact]
+    [RealDataFact]
     public void AKmodBuiltForAnOlderKernel_FailsTheGate_NamingItsSymbols()
     {
         var (exit, stdout, _) = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.Kmod(Data.OldRelease, "kg_crcchange"), "--format", "json");
@@ -52,7 +52,7 @@ public class GateTests
         Assert.Contains("misc_register", symbols);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Waivers_AndRules_LetTheGatePass_AndTheReportNamesThem()
     {
         var dir = Tools.TempDir();
@@ -90,7 +90,7 @@ public class GateTests
         Assert.Contains("expired and no longer applies", expired.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void APolicyThatDoesNotParse_FailsTheGateClosed()
     {
         var policy = Path.Combine(Tools.TempDir(), "policy.toml");
@@ -101,7 +101,7 @@ public class GateTests
         Assert.Equal($"kabigate: ERROR: {policy}:1: a waiver must name its 'owner'\n", stderr);
     }
 
-    [Fact]
+    [RealDataFact]
     public void TheGate_ReadsRegisteredKmodsFromTheStore_AndTakesTheBuildThatLoads()
     {
         using var store = TestStore.Create(TestStore.Sqlite);
@@ -115,7 +115,7 @@ public class GateTests
         Assert.Contains($"kg_stable:loads:{Data.NewRelease}:2", Outcomes(fromStore.Stdout), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void NoKmods_IsAnError()
     {
         var (exit, _, stderr) = CliRunner.Run("gate", "--kernel", NewKernel);

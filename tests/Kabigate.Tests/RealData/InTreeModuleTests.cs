@@ -24,7 +24,7 @@ public class InTreeModuleTests
     private static string SymversOf(string release) =>
         Path.Combine(Tools.ExtractFromDeb(Data.HeadersDeb(release), "*/Module.symvers", Data.Scratch("symvers-" + release)), $"usr/src/linux-headers-{release}/Module.symvers");
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void EveryModuleOfTheImage_IsRead_AndLoadsOnItsOwnKernel()
     {
         var set = ImageModules.Value;
@@ -39,7 +39,7 @@ public class InTreeModuleTests
         Assert.Empty(refused);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void InTreeModules_OnEveryKernel_AgreeWithDepmod()
     {
         var root = UnpackedImage.Value;
@@ -59,7 +59,7 @@ public class InTreeModuleTests
         Assert.True(total > 1000, $"depmod found only {total} problems across the kernels");
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void ModuleTree_AsKernel_HasTheExportsTheHeadersSymversLists()
     {
         var release = Data.OldRelease;

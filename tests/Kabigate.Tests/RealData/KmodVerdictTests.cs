@@ -25,7 +25,7 @@ public class KmodVerdictTests
 
     private static IEnumerable<string> Kinds(Verdict v) => v.Problems.Select(p => $"{p.Kind.ToJsonName()}:{p.Symbol}");
 
-    [Fact]
+    [RealDataFact]
     public void HeadersVermagic_EqualsTheVermagicKbuildWroteIntoTheKmods()
     {
         foreach (var release in new[] { Data.OldRelease, Data.NewRelease })
@@ -37,7 +37,7 @@ public class KmodVerdictTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void OnTheirOwnKernel_TheLoaderOnlyRefusesTheRuleBreakers()
     {
         var old = Data.OldRelease;
@@ -70,7 +70,7 @@ public class KmodVerdictTests
         Assert.Equal(ModversionTables.None, noVersions.Module.VersionTables);
     }
 
-    [Fact]
+    [RealDataFact]
     public void OnANewerAbi_CrcChangesFollowTheRealSymvers()
     {
         var (old, @new) = (Data.OldRelease, Data.NewRelease);
@@ -102,7 +102,7 @@ public class KmodVerdictTests
         Assert.Equal(["vermagic-mismatch:"], Kinds(noVersions));
     }
 
-    [Fact]
+    [RealDataFact]
     public void BuiltAgainstTheNewest_LoadsOnEveryAbiWithTheSameLayoutAndCrcs()
     {
         var @new = Data.NewRelease;
@@ -119,7 +119,7 @@ public class KmodVerdictTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void OnTheRtFlavour_VermagicRefusesWhateverTheCrcs()
     {
         var rt = Data.Releases.Single(r => r.EndsWith("-rt-amd64", StringComparison.Ordinal));
@@ -130,7 +130,7 @@ public class KmodVerdictTests
             Assert.Equal(ProblemKind.VermagicMismatch, verdict.Problems[0].Kind);
     }
 
-    [Fact]
+    [RealDataFact("xz", "zstd", "gzip")]
     public void CompressedKmods_ReadTheSameAsPlain()
     {
         var plain = ModuleFileReader.Read(Data.Kmod(Data.OldRelease, "kg_provider"));
@@ -156,7 +156,7 @@ public class KmodVerdictTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void KmodExports_MatchTheModuleSymversKbuildWrote()
     {
         var provider = ModuleFileReader.Read(Data.Kmod(Data.OldRelease, "kg_provider"));

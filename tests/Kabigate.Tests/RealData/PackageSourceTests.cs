@@ -26,7 +26,7 @@ public class PackageSourceTests
                 .Select(p => $"{v.Module.Name} {p.Kind.ToJsonName()} {p.Symbol}"))
             .ToHashSet();
 
-    [Fact]
+    [RealDataFact]
     public void KernelRpm_PayloadSymvers_EqualsTheHeaders()
     {
         foreach (var release in new[] { Data.OldRelease, Data.NewRelease })
@@ -41,7 +41,7 @@ public class PackageSourceTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void Repository_KernelsFromPrimaryAlone_MatchTheHeadersVmlinuxCrcs()
     {
         var kernels = KernelSourceReader.ReadAll(Data.Repository, new KernelSourceOptions());
@@ -59,7 +59,7 @@ public class PackageSourceTests
         Assert.Equal(Support.RealData.RpmRelease(Data.NewRelease), Assert.Single(one).Release);
     }
 
-    [Fact]
+    [RealDataFact]
     public void CheckRepoKernels_KmodRpm_AgreesWithTheKoLevelVerdicts()
     {
         var kmodRpm = Data.RepositoryPackage("kmod-kabigate-test-1.0-*.rpm");
@@ -80,7 +80,7 @@ public class PackageSourceTests
         Assert.Contains(viaPackages.Verdicts, v => v.Loads);
     }
 
-    [Fact]
+    [RealDataFact]
     public void CheckKernelRpm_DriverUpdateDisk_IsTheSameAsTheFiles()
     {
         var kernel = KernelSourceReader.Read(Data.RepositoryPackage($"kernel-core-{Support.RealData.RpmRelease(Data.NewRelease)}.x86_64.rpm"), new KernelSourceOptions());
@@ -100,7 +100,7 @@ public class PackageSourceTests
         Assert.Contains("kg_crcchange", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void SuseStyle_KsymFlavorProvidesAndRequires()
     {
         var kernel = KernelSourceReader.Read(Data.ExtraPackage("kernel-default-*.rpm"), new KernelSourceOptions());
@@ -111,7 +111,7 @@ public class PackageSourceTests
         Assert.True(CompatibilityEngine.Check([kernel], suse.Modules).AllLoad);
     }
 
-    [Fact]
+    [RealDataFact]
     public void KmodPackages_ThatLieOrDeclareNothing_AreReported()
     {
         var liar = ModuleSetReader.Read([Data.ExtraPackage("kmod-kabigate-liar-*.rpm")]);
@@ -123,7 +123,7 @@ public class PackageSourceTests
         Assert.Single(bare.Modules);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Inspect_KmodRpm_ListsModulesDependenciesAndFindings()
     {
         var liar = Data.ExtraPackage("kmod-kabigate-liar-*.rpm");
@@ -136,7 +136,7 @@ public class PackageSourceTests
         Assert.Contains("none of its modules imports misc_register", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Repository_OverHttp_OnLoopback()
     {
         var port = FreePort();
@@ -161,7 +161,7 @@ public class PackageSourceTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void TruncatedRpm_OneLine_ExitTwo()
     {
         var dir = Tools.TempDir();

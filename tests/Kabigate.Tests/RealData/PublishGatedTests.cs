@@ -17,7 +17,7 @@ public class PublishGatedTests
         return Tools.RunOk("dnf", [.. common, .. args]);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void TheGatedRepository_LeavesOutTheKernelsThatBreakTheKmods_AndDnfReadsIt()
     {
         var dir = Tools.TempDir();
@@ -65,7 +65,7 @@ public class PublishGatedTests
         Assert.Equal(4, Directory.GetFiles(Path.Combine(gated, "repodata")).Length);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void ARemoteSource_OrAMissingRepository_IsAClearError()
     {
         var missing = CliRunner.Run("publish-gated", "--from", Path.Combine(Tools.TempDir(), "nothing"), "--to", Tools.TempDir(), "--kmods", Data.KmodDir(Data.NewRelease));

@@ -7,8 +7,6 @@ namespace Kabigate.Tests.Store;
 /// <summary>The store's contract on both engines: idempotent, transactional ingest; snapshots; refusals.</summary>
 public class StoreTests
 {
-    public static TheoryData<string> Engines => [TestStore.Sqlite, TestStore.Postgres];
-
     internal static KernelAbi Kernel(string release, params (string Symbol, uint? Crc)[] exports) =>
         new(release, exports.Select(e => new KernelExport(e.Symbol, e.Crc, "vmlinux", ExportKind.Plain, null)), "test", $"{release} SMP mod_unload modversions ");
 
@@ -30,7 +28,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void Kernels_RoundTripExactly_ThroughKeyframesAndDeltaChains(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -58,7 +57,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void Ingest_IsIdempotent_AndKeepsAndFlagsAReleaseWithOtherContent(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -98,7 +98,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public async Task AnIngestNotCommitted_LeavesTheStoreExactlyAsBefore_AndDoesNotBlockReaders(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -133,7 +134,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void AStoreOfANewerSchema_IsRefusedWithAHint_AndLeftUntouched(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -153,7 +155,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void ADatabaseWithOtherTables_IsNotTouched(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -168,7 +171,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void Kmods_RoundTripEveryFieldTheLoaderReads_AndAreStoredOncePerContent(string engine)
     {
         using var test = TestStore.Create(engine);

@@ -54,3 +54,15 @@ internal sealed class PostgresTheoryAttribute : TheoryAttribute
 {
     public PostgresTheoryAttribute(params string[] tools) => Skip = Needs.MissingPostgres() ?? Needs.MissingTools(tools);
 }
+
+/// <summary>
+/// The <c>postgres</c> row of a store theory (beside <c>[InlineData(TestStore.Sqlite)]</c>), skipped with the reason
+/// when there is no test PostgreSQL server.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class PostgresEngineAttribute : Xunit.Sdk.DataAttribute
+{
+    public PostgresEngineAttribute() => Skip = Needs.MissingPostgres();
+
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [[TestStore.Postgres]];
+}

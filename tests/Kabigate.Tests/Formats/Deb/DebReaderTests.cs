@@ -302,11 +302,11 @@ public class DebReaderTests
         Assert.Equal("fixture.deb!control.tar: no 'control' file", ex.Message);
     }
 
-    [RealDebFact(FormatsRealData.HeadersDebPattern)]
+    [RealDebFact(Support.RealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebSymversMatchesDpkgDebAndTar()
     {
-        string deb = FormatsRealData.HeadersDeb!;
+        string deb = Support.RealData.FirstHeadersDeb!;
         byte[] expected = ExternalTool.Run("bash", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xO --wildcards '*/Module.symvers'", "bash", deb]);
         Assert.True(expected.Length > 1_000_000);
 
@@ -321,11 +321,11 @@ public class DebReaderTests
         Assert.Equal<string>(fields, [$"Package: {control.Package}", $"Version: {control.Version}", $"Architecture: {control.Architecture}"]);
     }
 
-    [RealDebFact(FormatsRealData.HeadersDebPattern)]
+    [RealDebFact(Support.RealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebRegularFilesMatchDpkgDebListing()
     {
-        string deb = FormatsRealData.HeadersDeb!;
+        string deb = Support.RealData.FirstHeadersDeb!;
         string listing = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--fsys-tarfile", deb]) is var tar ? ExternalTool.Run("tar", ["-t", "-v"], tar) : []);
         var expected = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l[0] == '-')
@@ -338,11 +338,11 @@ public class DebReaderTests
         Assert.Equal(expected, all);
     }
 
-    [RealDebFact(FormatsRealData.ImageDebPattern)]
+    [RealDebFact(Support.RealData.ImageDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_ImageDebControlMatchesDpkgDeb()
     {
-        string deb = FormatsRealData.FindDeb(FormatsRealData.ImageDebPattern)!;
+        string deb = Support.RealData.FindDeb(Support.RealData.ImageDebPattern)!;
         string expected = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--showformat=${Package} ${Version} ${Architecture}", "-W", deb]));
         var control = DebReader.ReadControl(deb);
         Assert.Equal(expected, $"{control.Package} {control.Version} {control.Architecture}");

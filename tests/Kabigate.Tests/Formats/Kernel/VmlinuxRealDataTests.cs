@@ -21,10 +21,10 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
     private const string Old = "6.1.0-47-amd64";
     private const string New = "6.1.0-56-amd64";
 
-    [RealDataFact("/usr/src/linux-headers-" + Old + "/Module.symvers")]
+    [RealFileFact("/usr/src/linux-headers-" + Old + "/Module.symvers", "apt-get", "dpkg-deb")]
     public void Vmlinuz_6_1_0_47_EqualsModuleSymvers() => AssertEqualsSymvers(Old);
 
-    [RealDataFact("/usr/src/linux-headers-" + New + "/Module.symvers")]
+    [RealFileFact("/usr/src/linux-headers-" + New + "/Module.symvers", "apt-get", "dpkg-deb")]
     public void Vmlinuz_6_1_0_56_EqualsModuleSymvers() => AssertEqualsSymvers(New);
 
     private void AssertEqualsSymvers(string release)
@@ -82,19 +82,14 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
     }
 
     private static string? FindImageDeb(string package) =>
-        new[] { FormatsRealData.DebDirectory, CacheDebDirectory }
+        new[] { Support.RealData.DebDirectory, CacheDebDirectory }
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, package + "_*.deb"))
             .Order(StringComparer.Ordinal)
             .FirstOrDefault();
 
     /// <summary>The debs folder of the shared test-data cache, where prepare-data.sh puts its downloads.</summary>
-    private static string CacheDebDirectory =>
-        Path.Combine(
-            Environment.GetEnvironmentVariable("KABIGATE_TEST_DATA") is { Length: > 0 } data
-                ? data
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "kabigate-tests"),
-            "debs");
+    private static string CacheDebDirectory => Path.Combine(Support.RealData.DataRoot, "debs");
 
     /// <summary>apt-get download into a private folder, moved into the cache only when complete.</summary>
     private string Download(string package)
