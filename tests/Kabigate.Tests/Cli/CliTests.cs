@@ -46,101 +46,77 @@ public class CliTests
     [RealDataFact]
     public void Check_BadInputs_OneLineEach_ExitTwo_OthersStillJudged()
     {
-        var dir = Tools.TempDir();
-        try
-        {
-            var corrupt = Path.Combine(dir, "corrupt.ko");
-            File.WriteAllBytes(corrupt, [0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, .. new byte[200]]);
-            var truncated = Path.Combine(dir, "truncated.ko");
-            var real = File.ReadAllBytes(Data.Kmod(Data.OldRelease, "kg_provider"));
-            File.WriteAllBytes(truncated, real[..(real.Length / 3)]);
-            var empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
-            var missing = Path.Combine(dir, "missing.ko");
-            var notModule = Path.Combine(dir, "notes.txt");
-            File.WriteAllText(notModule, "just text");
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var corrupt = Path.Combine(dir, "corrupt.ko");
+        File.WriteAllBytes(corrupt, [0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, .. new byte[200]]);
+        var truncated = Path.Combine(dir, "truncated.ko");
+        var real = File.ReadAllBytes(Data.Kmod(Data.OldRelease, "kg_provider"));
+        File.WriteAllBytes(truncated, real[..(real.Length / 3)]);
+        var empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
+        var missing = Path.Combine(dir, "missing.ko");
+        var notModule = Path.Combine(dir, "notes.txt");
+        File.WriteAllText(notModule, "just text");
 
-            var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", Support.RealData.HeadersDir(Data.OldRelease),
-                corrupt, truncated, empty, missing, notModule, Data.Kmod(Data.OldRelease, "kg_stable"));
+        var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", Support.RealData.HeadersDir(Data.OldRelease),
+            corrupt, truncated, empty, missing, notModule, Data.Kmod(Data.OldRelease, "kg_stable"));
 
-            Assert.Equal(2, exit);
-            var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(5, lines.Length);
-            Assert.All(lines, l => Assert.StartsWith("kabigate: ERROR: ", l));
-            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
-            Assert.Contains(lines, l => l.Contains(corrupt, StringComparison.Ordinal) && l.Contains("no section headers", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains(truncated, StringComparison.Ordinal) && l.Contains("outside the file", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains(empty, StringComparison.Ordinal) && l.Contains("no kernel modules", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains(missing, StringComparison.Ordinal) && l.Contains("no such file", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains(notModule, StringComparison.Ordinal) && l.Contains("not a kernel module", StringComparison.Ordinal));
-            Assert.Contains("kg_stable", stdout, StringComparison.Ordinal);
-            Assert.Contains("1 load, 0 do not", stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        Assert.Equal(2, exit);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, lines.Length);
+        Assert.All(lines, l => Assert.StartsWith("kabigate: ERROR: ", l));
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains(corrupt, StringComparison.Ordinal) && l.Contains("no section headers", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(truncated, StringComparison.Ordinal) && l.Contains("outside the file", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(empty, StringComparison.Ordinal) && l.Contains("no kernel modules", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(missing, StringComparison.Ordinal) && l.Contains("no such file", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(notModule, StringComparison.Ordinal) && l.Contains("not a kernel module", StringComparison.Ordinal));
+        Assert.Contains("kg_stable", stdout, StringComparison.Ordinal);
+        Assert.Contains("1 load, 0 do not", stdout, StringComparison.Ordinal);
     }
 
     [RealDataFact("mkfifo")]
     public async Task Check_FifoAndEmptyFile_RefusedWithoutHanging()
     {
-        var dir = Tools.TempDir();
-        try
-        {
-            var fifo = Path.Combine(dir, "fifo.ko");
-            Tools.RunOk("mkfifo", fifo);
-            var empty = Path.Combine(dir, "empty.ko");
-            File.WriteAllBytes(empty, []);
-            var run = Task.Run(() => CliRunner.Run("check", "--kernel", fifo, fifo, empty, Data.Kmod(Data.OldRelease, "kg_stable")));
-            var (exit, _, stderr) = await run.WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.Equal(2, exit);
-            Assert.Equal(3, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("empty file, or not a regular file", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var fifo = Path.Combine(dir, "fifo.ko");
+        Tools.RunOk("mkfifo", fifo);
+        var empty = Path.Combine(dir, "empty.ko");
+        File.WriteAllBytes(empty, []);
+        var run = Task.Run(() => CliRunner.Run("check", "--kernel", fifo, fifo, empty, Data.Kmod(Data.OldRelease, "kg_stable")));
+        var (exit, _, stderr) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exit);
+        Assert.Equal(3, stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("empty file, or not a regular file", StringComparison.Ordinal)));
     }
 
     [RealDataFact]
     public void Check_SymversWithBadCrc_NamesFileAndLine()
     {
-        var dir = Tools.TempDir();
-        try
-        {
-            var symvers = Path.Combine(dir, "Module.symvers");
-            File.WriteAllText(symvers, "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0xZZZ\tmsleep\tvmlinux\tEXPORT_SYMBOL\t\n");
-            var (exit, _, stderr) = CliRunner.Run("check", "--kernel", symvers, "--release", "6.1.0-47-amd64", Data.Kmod(Data.OldRelease, "kg_stable"));
-            Assert.Equal(2, exit);
-            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"kabigate: ERROR: {symvers}:2: ", line);
-            Assert.Contains("0xZZZ", line, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var symvers = Path.Combine(dir, "Module.symvers");
+        File.WriteAllText(symvers, "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0xZZZ\tmsleep\tvmlinux\tEXPORT_SYMBOL\t\n");
+        var (exit, _, stderr) = CliRunner.Run("check", "--kernel", symvers, "--release", "6.1.0-47-amd64", Data.Kmod(Data.OldRelease, "kg_stable"));
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"kabigate: ERROR: {symvers}:2: ", line);
+        Assert.Contains("0xZZZ", line, StringComparison.Ordinal);
     }
 
     [RealDataFact]
     public void Check_Stablelist_MarksEachProblemSymbol()
     {
-        var dir = Tools.TempDir();
-        try
-        {
-            var list = Path.Combine(dir, "kabi_stablelist_x86_64");
-            File.WriteAllText(list, "[rhel9_x86_64_whitelist]\n\tmisc_register\n\t_printk\n");
-            var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.NewRelease), "--stablelist", list, Data.Kmod(Data.OldRelease, "kg_crcchange"));
-            Assert.Equal("", stderr);
-            Assert.Equal(1, exit);
-            Assert.Contains("crc-mismatch misc_register (kernel 0x", stdout, StringComparison.Ordinal);
-            Assert.Matches(@"crc-mismatch misc_register \(kernel 0x[0-9a-f]{8}, module 0x[0-9a-f]{8}\) \[stablelisted\]", stdout);
-            Assert.Matches(@"crc-mismatch misc_deregister \(kernel 0x[0-9a-f]{8}, module 0x[0-9a-f]{8}\) \[not stablelisted\]", stdout);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var list = Path.Combine(dir, "kabi_stablelist_x86_64");
+        File.WriteAllText(list, "[rhel9_x86_64_whitelist]\n\tmisc_register\n\t_printk\n");
+        var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.NewRelease), "--stablelist", list, Data.Kmod(Data.OldRelease, "kg_crcchange"));
+        Assert.Equal("", stderr);
+        Assert.Equal(1, exit);
+        Assert.Contains("crc-mismatch misc_register (kernel 0x", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"crc-mismatch misc_register \(kernel 0x[0-9a-f]{8}, module 0x[0-9a-f]{8}\) \[stablelisted\]", stdout);
+        Assert.Matches(@"crc-mismatch misc_deregister \(kernel 0x[0-9a-f]{8}, module 0x[0-9a-f]{8}\) \[not stablelisted\]", stdout);
     }
 
     [RealDataFact]

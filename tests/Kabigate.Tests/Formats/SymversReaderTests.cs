@@ -124,14 +124,14 @@ public class SymversReaderTests(ITestOutputHelper output)
     [InlineData("zstd")]
     public void Read_CompressedFixture(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
+        byte[] compressed = Tools.Compress(tool, "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
         Assert.Equal("a", Assert.Single(SymversReader.Read(compressed, "symvers.gz")).Symbol);
     }
 
     [Fact]
     public void Malformed_TruncatedCompressedFixtureThrows()
     {
-        byte[] compressed = ExternalTool.Compress("gzip", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
+        byte[] compressed = Tools.Compress("gzip", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
         var ex = Assert.Throws<ModuleFormatException>(() => SymversReader.Read(compressed.AsSpan(0, compressed.Length - 3), "symvers.gz"));
         Assert.Equal("symvers.gz: gzip: unexpected end of compressed data (truncated?)", ex.Message);
     }
@@ -194,7 +194,7 @@ public class SymversReaderTests(ITestOutputHelper output)
     public void RealData_CompressedDebianSymversMatchesPlain(string tool)
     {
         byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
-        byte[] compressed = ExternalTool.Compress(tool, data);
+        byte[] compressed = Tools.Compress(tool, data);
         using var temp = new TempDirectory();
         string path = temp.Combine("symvers-6.1.0-47-amd64." + tool);
         File.WriteAllBytes(path, compressed);

@@ -47,8 +47,7 @@ internal sealed class GoldenRpmWorld
             var specPath = Path.Combine(Root, "specs", name + ".spec");
             Directory.CreateDirectory(Path.GetDirectoryName(specPath)!);
             File.WriteAllText(specPath, spec);
-            Tools.RunOk(Rpmbuild, "-bb", "--quiet", "--define", "_topdir " + Path.Combine(Root, "rpmbuild"), "--define", "_rpmdir " + repo,
-                "--define", "_build_id_links none", specPath);
+            Support.Rpmbuild.Build(specPath, Path.Combine(Root, "rpmbuild"), repo, "_build_id_links none");
         }
         Tools.RunOk(CreaterepoC, "--quiet", repo);
 

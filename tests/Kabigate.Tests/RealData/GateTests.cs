@@ -18,7 +18,8 @@ public class GateTests
     [RealDataFact("python3")]
     public void TheGate_FailsOnTheKmodsTheLoaderRefuses_AndWritesJUnitACiParserReads()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var junit = Path.Combine(dir, "gate.xml");
         var (exit, _, stderr) = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.KmodDir(Data.NewRelease), "--format", "junit", "--output", junit);
         Assert.Equal(1, exit);
@@ -55,7 +56,8 @@ public class GateTests
     [RealDataFact]
     public void Waivers_AndRules_LetTheGatePass_AndTheReportNamesThem()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var stablelist = Path.Combine(dir, "kabi_stablelist_x86_64");
         File.WriteAllText(stablelist, "[rhel9_x86_64_stablelist]\n\tkg_provider_ns_answer\n");
         var policy = Path.Combine(dir, "policy.toml");
@@ -93,7 +95,8 @@ public class GateTests
     [RealDataFact]
     public void APolicyThatDoesNotParse_FailsTheGateClosed()
     {
-        var policy = Path.Combine(Tools.TempDir(), "policy.toml");
+        using var temp = new TempDirectory();
+        var policy = temp.Combine("policy.toml");
         File.WriteAllText(policy, "[[waiver]]\nkmod = \"x\"\n");
         var (exit, stdout, stderr) = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.KmodDir(Data.NewRelease), "--policy", policy, "--format", "junit");
         Assert.Equal(2, exit);

@@ -110,7 +110,8 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
             ns=$(awk -F'\t' '$7 != $8' "$TMPDIR/both" | wc -l)
             echo "$added $removed $crc $kind $ns $moved"
             """;
-        var tmp = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var tmp = temp.Path;
         var (code, stdout, stderr) = Tools.Run("env", $"TMPDIR={tmp}", "bash", "-c", script);
         Assert.True(code == 0, stderr);
         var n = stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
@@ -203,7 +204,8 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
     [RealDataPostgresFact]
     public void Greylist_RanksTheUnlistedSymbolsKmodsUse_WithTheirCrcChangesCountedFromTheSymversFiles()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var stablelist = Path.Combine(dir, "kabi_stablelist_x86_64");
         File.WriteAllText(stablelist, "[rhel9_x86_64_stablelist]\n\t_printk\n\t__fentry__\n");
         var symbols = Json(Run("greylist", "--format", "json", "--stablelist", stablelist, "--kernels", "*-*-amd64", "--db", history.Postgres.Db)).GetProperty("symbols").EnumerateArray().ToList();

@@ -134,25 +134,19 @@ public class KmodVerdictTests
     public void CompressedKmods_ReadTheSameAsPlain()
     {
         var plain = ModuleFileReader.Read(Data.Kmod(Data.OldRelease, "kg_provider"));
-        var dir = Tools.TempDir();
-        try
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        foreach (var (tool, suffix) in new[] { ("xz", ".xz"), ("zstd", ".zst"), ("gzip", ".gz") })
         {
-            foreach (var (tool, suffix) in new[] { ("xz", ".xz"), ("zstd", ".zst"), ("gzip", ".gz") })
-            {
-                var copy = Path.Combine(dir, "kg_provider.ko");
-                File.Copy(plain.Path, copy, overwrite: true);
-                Tools.RunOk(tool, "-q", "-f", copy);
-                var compressed = ModuleFileReader.Read(copy + suffix);
-                Assert.Equal(plain.Exports.ToArray(), compressed.Exports.ToArray());
-                Assert.Equal(plain.Imports.ToArray(), compressed.Imports.ToArray());
-                Assert.Equal(plain.BasicVersions.ToArray(), compressed.BasicVersions.ToArray());
-                Assert.Equal(plain.Modinfo.ToArray(), compressed.Modinfo.ToArray());
-                File.Delete(copy + suffix);
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
+            var copy = Path.Combine(dir, "kg_provider.ko");
+            File.Copy(plain.Path, copy, overwrite: true);
+            Tools.RunOk(tool, "-q", "-f", copy);
+            var compressed = ModuleFileReader.Read(copy + suffix);
+            Assert.Equal(plain.Exports.ToArray(), compressed.Exports.ToArray());
+            Assert.Equal(plain.Imports.ToArray(), compressed.Imports.ToArray());
+            Assert.Equal(plain.BasicVersions.ToArray(), compressed.BasicVersions.ToArray());
+            Assert.Equal(plain.Modinfo.ToArray(), compressed.Modinfo.ToArray());
+            File.Delete(copy + suffix);
         }
     }
 

@@ -164,21 +164,15 @@ public class PackageSourceTests
     [RealDataFact]
     public void TruncatedRpm_OneLine_ExitTwo()
     {
-        var dir = Tools.TempDir();
-        try
-        {
-            var bytes = File.ReadAllBytes(Data.RepositoryPackage("kmod-kabigate-test-1.0-*.rpm"));
-            var truncated = Path.Combine(dir, "kmod-truncated.rpm");
-            File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-            var (exit, _, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.OldRelease), truncated);
-            Assert.Equal(2, exit);
-            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"kabigate: ERROR: {truncated}", line);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var bytes = File.ReadAllBytes(Data.RepositoryPackage("kmod-kabigate-test-1.0-*.rpm"));
+        var truncated = Path.Combine(dir, "kmod-truncated.rpm");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var (exit, _, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.OldRelease), truncated);
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"kabigate: ERROR: {truncated}", line);
     }
 
     private static int FreePort()

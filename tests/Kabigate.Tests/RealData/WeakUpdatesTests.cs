@@ -24,20 +24,10 @@ public sealed class WeakUpdatesTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static string Repository()
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Kabigate.slnx")))
-                return dir;
-        }
-        throw new InvalidOperationException("cannot find the repository above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>The links weak-modules' method makes: "KERNEL LINK TARGET" lines.</summary>
     private static SortedSet<string> Oracle(string root)
     {
-        var lines = Tools.RunOk("bash", Path.Combine(Repository(), "tests/weak-modules-loop.sh"), root);
+        var lines = Tools.RunOk("bash", Path.Combine(SourceTree.Root, "tests/weak-modules-loop.sh"), root);
         return new SortedSet<string>(lines.Split('\n', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
     }
 

@@ -116,7 +116,7 @@ public class StoreTests
         {
             var ingest = writer.BeginIngest();
             ingest.AddKernel(Kernel("6.1.0-2-amd64", ("a", 2u), ("b", 3u)));
-            ingest.AddKmod(KmodFixtures.Module("late", imports: ["a"]), "test");
+            ingest.AddKmod(KmodFixtures.Module("late", KmodFixtures.Imports("a")), "test");
 
             // A reader during the write sees the committed store at once, not the ingest.
             var read = Task.Run(() =>
@@ -177,12 +177,12 @@ public class StoreTests
     {
         using var test = TestStore.Create(engine);
         var location = StoreLocation.Resolve(test.Db);
-        var kmod = KmodFixtures.Module("kg_x", imports: ["fput", "kmalloc"], namespaces: ["USB_STORAGE"], license: "Proprietary");
+        var kmod = KmodFixtures.Module("kg_x", KmodFixtures.Imports("fput", "kmalloc"), importNs: ["USB_STORAGE"], license: "Proprietary");
         using (var store = AbiStore.Open(location, create: true))
         {
             using var ingest = store.BeginIngest();
             Assert.Equal(IngestOutcome.Stored, ingest.AddKmod(kmod, "src").Outcome);
-            Assert.Equal(IngestOutcome.AlreadyStored, ingest.AddKmod(KmodFixtures.Module("kg_x", imports: ["fput", "kmalloc"], namespaces: ["USB_STORAGE"], license: "Proprietary", path: "/elsewhere/kg_x.ko"), "other").Outcome);
+            Assert.Equal(IngestOutcome.AlreadyStored, ingest.AddKmod(KmodFixtures.Module("kg_x", KmodFixtures.Imports("fput", "kmalloc"), importNs: ["USB_STORAGE"], license: "Proprietary", path: "/elsewhere/kg_x.ko"), "other").Outcome);
             ingest.Commit();
         }
         using var reader = AbiStore.Open(location, create: false);
@@ -210,7 +210,8 @@ public class StoreTests
     [Fact]
     public void AFileThatIsNotADatabase_IsOneClearError()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var path = Path.Combine(dir, "notes.db");
         File.WriteAllText(path, new string('x', 8192));
         var e = Assert.Throws<StoreException>(() => AbiStore.Open(StoreLocation.Resolve(path), create: true));

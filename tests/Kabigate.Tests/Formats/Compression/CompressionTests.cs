@@ -50,7 +50,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void DecompressAll_RoundTripsTheRealTool(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, Sample);
+        byte[] compressed = Support.Tools.Compress(tool, Sample);
         Assert.Equal(KindOf(tool), Kabigate.Formats.Compression.Sniff(compressed));
         Assert.Equal(Sample, Kabigate.Formats.Compression.DecompressAll(compressed, Source, long.MaxValue));
     }
@@ -59,8 +59,8 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void DecompressAll_DecodesConcatenatedStreams(string tool)
     {
-        byte[] first = ExternalTool.Compress(tool, Sample);
-        byte[] second = ExternalTool.Compress(tool, "tail\n"u8.ToArray());
+        byte[] first = Support.Tools.Compress(tool, Sample);
+        byte[] second = Support.Tools.Compress(tool, "tail\n"u8.ToArray());
         Assert.Equal([.. Sample, .. "tail\n"u8], Kabigate.Formats.Compression.DecompressAll([.. first, .. second], Source, long.MaxValue));
     }
 
@@ -68,7 +68,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void DecompressAll_EmptyPayloadRoundTrips(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, []);
+        byte[] compressed = Support.Tools.Compress(tool, []);
         Assert.Empty(Kabigate.Formats.Compression.DecompressAll(compressed, Source, 0));
     }
 
@@ -85,7 +85,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void OpenDecompressing_OneByteReadsFromATricklingStream(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, Sample[..20_000]);
+        byte[] compressed = Support.Tools.Compress(tool, Sample[..20_000]);
         using var stream = Kabigate.Formats.Compression.OpenDecompressing(new TrickleStream(compressed), KindOf(tool), Source, long.MaxValue);
         Assert.True(stream.CanRead);
         Assert.False(stream.CanSeek);
@@ -117,7 +117,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void Malformed_TruncatedStreamThrows(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, Sample);
+        byte[] compressed = Support.Tools.Compress(tool, Sample);
         foreach (int cut in new[] { compressed.Length - 1, compressed.Length - 4, compressed.Length - 8, compressed.Length / 2, 12, KindOf(tool) == CompressionKind.Gzip ? 2 : 6 })
         {
             var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(compressed.AsSpan(0, cut), Source, long.MaxValue));
@@ -131,7 +131,7 @@ public class CompressionTests
     public void Malformed_TruncatedAtAFrameBoundaryIsNotTruncation(string tool)
     {
         // Two whole streams, cut after the first: that is a valid stream, not a truncated one.
-        byte[] first = ExternalTool.Compress(tool, Sample);
+        byte[] first = Support.Tools.Compress(tool, Sample);
         Assert.Equal(Sample, Kabigate.Formats.Compression.DecompressAll(first, Source, long.MaxValue));
     }
 
@@ -167,7 +167,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void Malformed_CorruptedPayloadThrows(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, Sample);
+        byte[] compressed = Support.Tools.Compress(tool, Sample);
         compressed[compressed.Length / 2] ^= 0x5a;
         var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(compressed, Source, long.MaxValue));
         Assert.StartsWith(tool + ": ", ex.Reason, StringComparison.Ordinal);
@@ -176,7 +176,7 @@ public class CompressionTests
     [Fact]
     public void Malformed_GzipTrailingGarbageThrowsButZeroPaddingIsAccepted()
     {
-        byte[] compressed = ExternalTool.Compress("gzip", Sample);
+        byte[] compressed = Support.Tools.Compress("gzip", Sample);
         Assert.Equal(Sample, Kabigate.Formats.Compression.DecompressAll([.. compressed, 0, 0, 0, 0], Source, long.MaxValue));
         var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll([.. compressed, (byte)'x', (byte)'y'], Source, long.MaxValue));
         Assert.Equal("gzip: trailing garbage after compressed data", ex.Reason);
@@ -187,7 +187,7 @@ public class CompressionTests
     [Fact]
     public void Malformed_GzipBadCrcThrows()
     {
-        byte[] compressed = ExternalTool.Compress("gzip", Sample);
+        byte[] compressed = Support.Tools.Compress("gzip", Sample);
         compressed[^8] ^= 1; // CRC32 of the trailer
         var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(compressed, Source, long.MaxValue));
         Assert.Equal("gzip: incorrect data check (Z_DATA_ERROR)", ex.Reason);
@@ -197,7 +197,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void Malformed_DecompressionBombHitsTheCap(string tool)
     {
-        byte[] bomb = ExternalTool.Compress(tool, new byte[100 * 1024 * 1024], "-1");
+        byte[] bomb = Support.Tools.Compress(tool, new byte[100 * 1024 * 1024], "-1");
         var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(bomb, "bomb." + tool, 1024 * 1024));
         Assert.Equal($"bomb.{tool}: decompressed data exceeds 1048576 bytes (decompression bomb?)", ex.Message);
     }
@@ -215,7 +215,7 @@ public class CompressionTests
     [MemberData(nameof(Tools))]
     public void DecompressAll_ExactlyTheCapIsAllowed(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, Sample);
+        byte[] compressed = Support.Tools.Compress(tool, Sample);
         Assert.Equal(Sample, Kabigate.Formats.Compression.DecompressAll(compressed, Source, Sample.Length));
         var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(compressed, Source, Sample.Length - 1));
         Assert.Equal($"decompressed data exceeds {Sample.Length - 1} bytes (decompression bomb?)", ex.Reason);
@@ -224,7 +224,7 @@ public class CompressionTests
     [Fact]
     public void Bzip2_CorruptBlockIsADataError()
     {
-        byte[] compressed = ExternalTool.Compress("bzip2", Sample);
+        byte[] compressed = Support.Tools.Compress("bzip2", Sample);
         compressed[compressed.Length / 2] ^= 0xff;
         var ex = Assert.Throws<ModuleFormatException>(() => Kabigate.Formats.Compression.DecompressAll(compressed, "x.bz2", long.MaxValue));
         Assert.StartsWith("x.bz2: bzip2: ", ex.Message, StringComparison.Ordinal);

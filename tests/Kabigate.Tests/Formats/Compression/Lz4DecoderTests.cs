@@ -18,7 +18,7 @@ public class Lz4DecoderTests
         return data;
     });
 
-    private static byte[] Lz4(byte[] data) => ExternalTool.Compress("lz4", data, "-l", "-9", "-q");
+    private static byte[] Lz4(byte[] data) => Tools.Compress("lz4", data, "-l", "-9", "-q");
 
     private static byte[] Decompress(byte[] compressed, long cap = long.MaxValue) =>
         Kabigate.Formats.Compression.DecompressAll(compressed, Source, cap);

@@ -206,7 +206,7 @@ public class VmlinuxBzImageTests
     public void Malformed_PayloadThatIsNotElf()
     {
         var text = "not a kernel at all\n"u8.ToArray();
-        var ex = Fails(BzImageBuilder.Build(ExternalTool.Compress("gzip", text), (uint)text.Length));
+        var ex = Fails(BzImageBuilder.Build(Tools.Compress("gzip", text), (uint)text.Length));
 
         Assert.Equal("the bzImage payload is not a vmlinux ELF (magic '6E6F7420')", ex.Reason);
     }

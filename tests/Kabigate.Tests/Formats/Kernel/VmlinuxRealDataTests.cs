@@ -75,7 +75,7 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
         output.WriteLine($"image: {Path.GetFileName(deb)} {Query("dpkg-deb", "-f", deb, "Version").Trim()} sha256={Sha256Prefix(deb)} ({deb})");
 
         // Only the one file: tar stops at its first occurrence, so the modules are not unpacked.
-        ExternalTool.Run("sh", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xf - --occurrence=1 -C \"$2\" \"./boot/vmlinuz-$3\"", "sh", deb, scratch.Path, release]);
+        Tools.RunBytes("sh", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xf - --occurrence=1 -C \"$2\" \"./boot/vmlinuz-$3\"", "sh", deb, scratch.Path, release]);
         var path = scratch.Combine("boot", "vmlinuz-" + release);
         Assert.True(File.Exists(path), $"{deb} has no ./boot/vmlinuz-{release}");
         return path;
@@ -101,7 +101,7 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
         try
         {
             output.WriteLine($"apt-get download {package} into {dir}");
-            ExternalTool.Run("apt-get", ["download", "-q", package], workingDirectory: partial);
+            Tools.RunBytes("apt-get", ["download", "-q", package], workingDirectory: partial);
             var deb = Directory.EnumerateFiles(partial, package + "_*.deb").Single();
             var target = Path.Combine(dir, Path.GetFileName(deb));
             File.Move(deb, target, overwrite: true);
@@ -117,7 +117,7 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
     {
         try
         {
-            return System.Text.Encoding.UTF8.GetString(ExternalTool.Run(tool, arguments)).Trim();
+            return System.Text.Encoding.UTF8.GetString(Tools.RunBytes(tool, arguments)).Trim();
         }
         catch (InvalidOperationException e)
         {

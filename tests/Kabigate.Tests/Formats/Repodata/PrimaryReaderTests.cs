@@ -84,7 +84,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void PlainPrimary_IsReadToo()
     {
-        byte[] xml = ExternalTool.Run("gzip", ["-dc", PrimaryOf(fixture.Repos["gz"])]);
+        byte[] xml = Tools.RunBytes("gzip", ["-dc", PrimaryOf(fixture.Repos["gz"])]);
         var packages = PrimaryReader.Read(new MemoryStream(xml), Source).ToList();
         Assert.Equal(PrimaryReader.Read(PrimaryOf(fixture.Repos["xz"])).Select(p => p.Nevra), packages.Select(p => p.Nevra));
     }
@@ -131,7 +131,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     public void PackagesWith25000ProvidesEach_TimingIsReportedNotAsserted()
     {
         string path = PrimaryOf(fixture.BigRepo);
-        long xmlBytes = ExternalTool.Run("gzip", ["-dc", path]).LongLength;
+        long xmlBytes = Tools.RunBytes("gzip", ["-dc", path]).LongLength;
         PrimaryReader.Read(path).ToList(); // warm up: JIT, page cache
         var clock = Stopwatch.StartNew();
         var packages = PrimaryReader.Read(path).ToList();
@@ -177,7 +177,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     {
         using var temp = new TempDirectory();
         string path = temp.Combine("primary.xml.zst");
-        File.WriteAllBytes(path, ExternalTool.Compress("zstd", Encoding.UTF8.GetBytes(Document(Package()))));
+        File.WriteAllBytes(path, Tools.Compress("zstd", Encoding.UTF8.GetBytes(Document(Package()))));
         Assert.Equal("k-1-2.x86_64", Assert.Single(PrimaryReader.Read(path)).Nevra);
     }
 

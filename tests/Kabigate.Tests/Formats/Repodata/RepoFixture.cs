@@ -140,7 +140,7 @@ public sealed class RepoFixture : IDisposable
         string specPath = _temp.Combine("specs", name + ".spec");
         Directory.CreateDirectory(Path.GetDirectoryName(specPath)!);
         File.WriteAllText(specPath, spec);
-        Tools.RunOk("rpmbuild", "-bb", "--quiet", "--define", "_topdir " + _temp.Combine("rpmbuild"), "--define", "_rpmdir " + output, specPath);
+        Support.Rpmbuild.Build(specPath, _temp.Combine("rpmbuild"), output);
         return output;
     }
 
@@ -252,7 +252,7 @@ public sealed class RepoFixture : IDisposable
     {
         string repodata = Path.Combine(repo, "repodata");
         string gz = Directory.EnumerateFiles(repodata, "*-primary.xml.gz").Single();
-        byte[] zst = ExternalTool.Compress("zstd", ExternalTool.Run("gzip", ["-dc", gz]), "-q", "-19");
+        byte[] zst = Tools.Compress("zstd", Tools.RunBytes("gzip", ["-dc", gz]), "-q", "-19");
         File.Delete(gz);
         string hex = Convert.ToHexStringLower(SHA256.HashData(zst));
         string href = $"repodata/{hex}-primary.xml.zst";

@@ -63,7 +63,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         string href = PrimaryHref(repo);
         string expected = href["repodata/".Length..][..64];
         string primary = Path.Combine(repo, href);
-        File.WriteAllBytes(primary, ExternalTool.Compress("gzip", Encoding.UTF8.GetBytes("<metadata xmlns=\"http://linux.duke.edu/metadata/common\"/>")));
+        File.WriteAllBytes(primary, Tools.Compress("gzip", Encoding.UTF8.GetBytes("<metadata xmlns=\"http://linux.duke.edu/metadata/common\"/>")));
         var e = Assert.Throws<ModuleFormatException>(() => RpmRepository.Open(repo));
         Assert.Equal($"{repo}: checksum mismatch for {href}: expected sha256 {expected}, got {Sha256(primary)}", e.Message);
     }
@@ -124,7 +124,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
     {
         using var temp = new TempDirectory();
         string repo = RepoFixture.CopyRepo(fixture.Repos["gz"], temp.Combine("repo"));
-        byte[] bad = ExternalTool.Compress("gzip", Encoding.UTF8.GetBytes(
+        byte[] bad = Tools.Compress("gzip", Encoding.UTF8.GetBytes(
             "<?xml version=\"1.0\"?>\n<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n<package type=\"rpm\">\n<name>x</name>\n<format><rpm:provides><rpm:entry name=\"a\" flags=\"EQ\" ver=\"1\">\n</metadata>\n"));
         string hex = Convert.ToHexStringLower(SHA256.HashData(bad));
         string href = $"repodata/{hex}-primary.xml.gz";
