@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Kabigate.Abi;
 using Kabigate.Tests.Support;
 

@@ -1,9 +1,7 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Kabigate.Abi;
 using Kabigate.Formats.Sources;
 using Kabigate.Tests.Cli;
+using Kabigate.Tests.Formats.Repodata;
 using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.RealData;
@@ -136,29 +134,16 @@ public class PackageSourceTests
         Assert.Contains("none of its modules imports misc_register", stdout, StringComparison.Ordinal);
     }
 
-    [RealDataFact]
+    [RealDataFact("python3")]
     public void Repository_OverHttp_OnLoopback()
     {
-        var port = FreePort();
-        using var server = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", Data.Repository])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        try
-        {
-            WaitForPort(port);
-            var url = $"http://127.0.0.1:{port}/";
-            var kernels = KernelSourceReader.ReadAll(url, new KernelSourceOptions());
-            Assert.Equal(KernelSourceReader.ReadAll(Data.Repository, new KernelSourceOptions()).Count, kernels.Count);
-            var (exit, stdout, _) = CliRunner.Run("check", "--kernel", $"{url}#{Support.RealData.RpmRelease(Data.OldRelease)}", url);
-            Assert.Equal(1, exit); // kabigate-test-new, built for the newest ABI, does not load on the oldest
-            Assert.Contains("kg_consumer", stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            server.Kill();
-        }
+        using var server = new PythonHttpServer(Data.Repository);
+        var url = server.BaseUrl;
+        var kernels = KernelSourceReader.ReadAll(url, new KernelSourceOptions());
+        Assert.Equal(KernelSourceReader.ReadAll(Data.Repository, new KernelSourceOptions()).Count, kernels.Count);
+        var (exit, stdout, _) = CliRunner.Run("check", "--kernel", $"{url}#{Support.RealData.RpmRelease(Data.OldRelease)}", url);
+        Assert.Equal(1, exit); // kabigate-test-new, built for the newest ABI, does not load on the oldest
+        Assert.Contains("kg_consumer", stdout, StringComparison.Ordinal);
     }
 
     [RealDataFact]
@@ -173,31 +158,5 @@ public class PackageSourceTests
         Assert.Equal(2, exit);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"kabigate: ERROR: {truncated}", line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void WaitForPort(int port)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
-        }
-        throw new TimeoutException($"the test HTTP server did not listen on 127.0.0.1:{port}");
     }
 }
