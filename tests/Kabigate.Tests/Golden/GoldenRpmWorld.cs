@@ -14,13 +14,18 @@ namespace Kabigate.Tests.Golden;
 /// <item><c>root/</c>: an install root whose rpm database (<c>var/lib/rpm</c>, by <c>rpm --justdb</c>) holds
 /// kernel-core 6.1.0-1.amd64, kmod-kg-stable and kmod-kg-crcchange.</item>
 /// </list>
-/// The packages' build times differ from run to run, but no output the cases compare shows them.
+/// Build times (SOURCE_DATE_EPOCH from each spec's %changelog), host and file times are fixed, and so are the
+/// repository's (--set-timestamp-to-revision), so the packages and
+/// the repository metadata are the same bytes every run and kabigate's package cache reuses its entries.
 /// </summary>
 internal sealed class GoldenRpmWorld
 {
     public const string Rpmbuild = "rpmbuild";
     public const string CreaterepoC = "createrepo_c";
     public const string Rpm = "rpm";
+
+    /// <summary>The file time of every package and the time of the repository: fixed, so that the bytes are the same every run.</summary>
+    private const long SourceDateEpoch = 1_700_000_000;
 
     /// <summary>What a case that uses this world names in its <c>needs</c> file.</summary>
     public static readonly string[] Needs = [Rpmbuild, CreaterepoC, Rpm];
@@ -47,9 +52,12 @@ internal sealed class GoldenRpmWorld
             var specPath = Path.Combine(Root, "specs", name + ".spec");
             Directory.CreateDirectory(Path.GetDirectoryName(specPath)!);
             File.WriteAllText(specPath, spec);
-            Support.Rpmbuild.Build(specPath, Path.Combine(Root, "rpmbuild"), repo, "_build_id_links none");
+            Support.Rpmbuild.Build(specPath, Path.Combine(Root, "rpmbuild"), repo, "_build_id_links none",
+                "source_date_epoch_from_changelog 1", "use_source_date_epoch_as_buildtime 1", "_buildhost golden.kabigate.test");
         }
-        Tools.RunOk(CreaterepoC, "--quiet", repo);
+        foreach (var rpm in Directory.EnumerateFiles(repo, "*.rpm", SearchOption.AllDirectories))
+            File.SetLastWriteTimeUtc(rpm, DateTimeOffset.FromUnixTimeSeconds(SourceDateEpoch).UtcDateTime);
+        Tools.RunOk(CreaterepoC, "--quiet", "--revision", SourceDateEpoch.ToString(CultureInfo.InvariantCulture), "--set-timestamp-to-revision", repo);
 
         var installRoot = Path.Combine(Root, "root");
         Directory.CreateDirectory(installRoot);
@@ -67,6 +75,9 @@ internal sealed class GoldenRpmWorld
         lock (Building)
             return _instance is { } built && built.Root == world.Combine("rpms") ? built : _instance = new GoldenRpmWorld(world);
     }
+
+    /// <summary>The changelog rpmbuild takes SOURCE_DATE_EPOCH (the build time) from.</summary>
+    private const string Changelog = "%changelog\n* Tue Nov 14 2023 kabigate <golden@kabigate.test> - 1\n- golden fixture\n";
 
     /// <summary>Debian's release as an RPM release: 6.1.0-1-amd64 is version 6.1.0, release 1.amd64.</summary>
     private static string RpmRelease(string release) => release.Split('-', 2)[1].Replace('-', '.');
@@ -86,7 +97,7 @@ internal sealed class GoldenRpmWorld
         spec.Append(CultureInfo.InvariantCulture, $"Provides: kernel-uname-r = {unameR}\nProvides: kernel-core-uname-r = {unameR}\nProvides: installonlypkg(kernel)\n");
         foreach (var fields in GoldenWorld.Symvers(release).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).Where(f => f[2] == "vmlinux"))
             spec.Append(CultureInfo.InvariantCulture, $"Provides: kernel({fields[1]}) = {fields[0]}\n");
-        spec.Append("%description\nA kernel's kABI as RPM provides.\n%files\n");
+        spec.Append("%description\nA kernel's kABI as RPM provides.\n%files\n").Append(Changelog);
         return spec.ToString();
     }
 
@@ -96,7 +107,7 @@ internal sealed class GoldenRpmWorld
         spec.Append(CultureInfo.InvariantCulture, $"Name: kmod-{name}\nVersion: 1.0\nRelease: 1\nSummary: golden kmod\nLicense: GPLv2\nBuildArch: x86_64\n");
         foreach (var require in requires)
             spec.Append(CultureInfo.InvariantCulture, $"Requires: {require}\n");
-        spec.Append("Provides: kernel-modules >= 6.1.0-1.amd64\n%description\nA kmod's kABI requirements.\n%files\n");
+        spec.Append("Provides: kernel-modules >= 6.1.0-1.amd64\n%description\nA kmod's kABI requirements.\n%files\n").Append(Changelog);
         return spec.ToString();
     }
 }
