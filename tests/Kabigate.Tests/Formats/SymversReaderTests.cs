@@ -119,16 +119,16 @@ public class SymversReaderTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("gzip")]
-    [InlineData("xz")]
-    [InlineData("zstd")]
+    [ToolRow("gzip")]
+    [ToolRow("xz")]
+    [ToolRow("zstd")]
     public void Read_CompressedFixture(string tool)
     {
         byte[] compressed = Tools.Compress(tool, "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
         Assert.Equal("a", Assert.Single(SymversReader.Read(compressed, "symvers.gz")).Symbol);
     }
 
-    [Fact]
+    [ToolFact("gzip")]
     public void Malformed_TruncatedCompressedFixtureThrows()
     {
         byte[] compressed = Tools.Compress("gzip", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
@@ -188,9 +188,9 @@ public class SymversReaderTests(ITestOutputHelper output)
 
     [RealFileTheory(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
-    [InlineData("gzip")]
-    [InlineData("xz")]
-    [InlineData("zstd")]
+    [ToolRow("gzip")]
+    [ToolRow("xz")]
+    [ToolRow("zstd")]
     public void RealData_CompressedDebianSymversMatchesPlain(string tool)
     {
         byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);

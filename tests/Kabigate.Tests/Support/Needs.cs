@@ -66,3 +66,21 @@ internal sealed class PostgresEngineAttribute : Xunit.Sdk.DataAttribute
 
     public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [[TestStore.Postgres]];
 }
+
+/// <summary>
+/// One row of a theory whose first argument is a tool (<c>[ToolRow("xz")]</c>, more arguments after it), skipped with the
+/// reason when that tool is not on PATH, so that the other tools' rows still run.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+internal sealed class ToolRowAttribute : Xunit.Sdk.DataAttribute
+{
+    private readonly object[] _row;
+
+    public ToolRowAttribute(string tool, params object[] more)
+    {
+        _row = [tool, .. more];
+        Skip = Needs.MissingTools([tool]);
+    }
+
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [_row];
+}

@@ -238,7 +238,7 @@ public class DebReaderTests
         Assert.Equal($"{Source}!{name}", ex.SourcePath);
     }
 
-    [Fact]
+    [ToolFact("bzip2")]
     public void Bzip2DataMember_ReadsLikeTheOthers()
     {
         byte[] tar = DebFixtures.Tar(("./usr/share/doc/x/readme", "old debs used bzip2"u8.ToArray()));
