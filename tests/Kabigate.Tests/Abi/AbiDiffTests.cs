@@ -26,8 +26,8 @@ public class AbiDiffTests
             new KernelExport("moved", 6, "drivers/b/b", ExportKind.Plain, null),
             new KernelExport("new", 7, "vmlinux", ExportKind.Plain, null),
             new KernelExport("module_layout", 9, "vmlinux", ExportKind.Plain, null));
-        var user = KmodFixtures.Module("user", ["crc", "restricted"], [("crc", 2u), ("restricted", 3u), ("module_layout", 9u)], license: "Proprietary", vermagic: "6.1.0-1-amd64 SMP mod_unload modversions ");
-        var bystander = KmodFixtures.Module("bystander", ["relaxed", "moved"], [("relaxed", 4u), ("moved", 6u), ("module_layout", 9u)], vermagic: "6.1.0-1-amd64 SMP mod_unload modversions ");
+        var user = KmodFixtures.Module("user", [("crc", 2u), ("restricted", 3u)], moreVersions: [("module_layout", 9u)], license: "Proprietary", vermagic: "6.1.0-1-amd64 SMP mod_unload modversions ");
+        var bystander = KmodFixtures.Module("bystander", [("relaxed", 4u), ("moved", 6u)], moreVersions: [("module_layout", 9u)], vermagic: "6.1.0-1-amd64 SMP mod_unload modversions ");
 
         var diff = AbiDiff.Compare(old, current, new Stablelist(["crc"], "list"), [user, bystander]);
 

@@ -1,5 +1,5 @@
-using System.Collections.Immutable;
 using Kabigate.Abi;
+using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.Abi;
 
@@ -22,31 +22,8 @@ public class CompatibilityEngineTests
 
     private static ModuleImage Module(
         string name, (string Symbol, uint? Crc)[] imports, string license = "GPL", string? vermagic = Magic,
-        string[]? importNs = null, ModuleExport[]? exports = null, bool versions = true, (string, bool)[]? weak = null, string? depends = null)
-    {
-        var modinfo = new List<KeyValuePair<string, string>> { new("license", license), new("name", name) };
-        if (vermagic is not null)
-            modinfo.Add(new("vermagic", vermagic));
-        if (depends is not null)
-            modinfo.Add(new("depends", depends));
-        modinfo.AddRange((importNs ?? []).Select(ns => new KeyValuePair<string, string>("import_ns", ns)));
-        var versionList = versions
-            ? imports.Where(i => i.Crc is not null).Select(i => new SymbolVersion(i.Symbol, i.Crc!.Value)).Prepend(new SymbolVersion("module_layout", 0x160c03af)).ToImmutableArray()
-            : [];
-        return new ModuleImage
-        {
-            Path = $"/m/{name}.ko",
-            Name = name,
-            Elf = new ElfIdentity(true, false, ElfIdentity.MachineX86_64),
-            Modinfo = [.. modinfo],
-            Imports = [.. imports.Select(i => new ModuleImport(i.Symbol, false)), .. (weak ?? []).Select(w => new ModuleImport(w.Item1, w.Item2))],
-            Exports = [.. exports ?? []],
-            BasicVersions = versionList,
-            ExtendedVersions = [],
-            VersionTables = versions ? ModversionTables.Basic : ModversionTables.None,
-            Signed = false,
-        };
-    }
+        string[]? importNs = null, ModuleExport[]? exports = null, bool versions = true, (string, bool)[]? weak = null, string? depends = null) =>
+        KmodFixtures.Module(name, imports, license, vermagic, importNs, exports, versions, weak, depends, moreVersions: [("module_layout", 0x160c03af)], path: $"/m/{name}.ko");
 
     private static Verdict One(ModuleImage module, KernelAbi kernel) => CompatibilityEngine.Check([kernel], [module])[0, 0];
 

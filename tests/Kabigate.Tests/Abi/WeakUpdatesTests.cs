@@ -1,4 +1,5 @@
 using Kabigate.Abi;
+using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.Abi;
 
@@ -15,25 +16,9 @@ public class WeakUpdatesTests
             new("gpl_thing", 0x11, "vmlinux", ExportKind.Gpl, null), .. more], "test", Magic(release), loader: new LoaderConfig(true, false));
 
     private static ModuleImage Image(
-        string name, string release, (string Symbol, uint? Crc)[] imports, (string Symbol, uint Crc)[]? exports = null, string license = "GPL", string? depends = null)
-    {
-        var modinfo = new List<KeyValuePair<string, string>> { new("license", license), new("name", name), new("vermagic", Magic(release)) };
-        if (depends is not null)
-            modinfo.Add(new("depends", depends));
-        return new ModuleImage
-        {
-            Path = $"/root/lib/modules/{release}/extra/{name}.ko",
-            Name = name,
-            Elf = new ElfIdentity(true, false, ElfIdentity.MachineX86_64),
-            Modinfo = [.. modinfo],
-            Imports = [.. imports.Select(i => new ModuleImport(i.Symbol, false))],
-            Exports = [.. (exports ?? []).Select(e => new ModuleExport(e.Symbol, e.Crc, ExportKind.Plain, null))],
-            BasicVersions = [.. imports.Where(i => i.Crc is not null).Select(i => new SymbolVersion(i.Symbol, i.Crc!.Value))],
-            ExtendedVersions = [],
-            VersionTables = ModversionTables.Basic,
-            Signed = false,
-        };
-    }
+        string name, string release, (string Symbol, uint? Crc)[] imports, (string Symbol, uint Crc)[]? exports = null, string license = "GPL", string? depends = null) =>
+        KmodFixtures.Module(name, imports, license, Magic(release), exports: [.. (exports ?? []).Select(e => new ModuleExport(e.Symbol, e.Crc, ExportKind.Plain, null))],
+            depends: depends, path: $"/root/lib/modules/{release}/extra/{name}.ko");
 
     private static InstalledModule Installed(ModuleImage image, string release, string dir = "extra") => new(image, release, $"{dir}/{image.Name}.ko");
 

@@ -15,7 +15,8 @@ public class StoreCliTests
     [Fact]
     public void AnIngestWithOneBadSource_WritesNothing()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var db = Path.Combine(dir, "store.db");
         var good = Symvers(dir, "Module.symvers", "0x12345678\tfput\tvmlinux\tEXPORT_SYMBOL\t");
         var bad = Symvers(dir, "broken.symvers", "0x12345678\tfput\tvmlinux\tEXPORT_SYMBOL\t", "not a symvers line");
@@ -28,7 +29,8 @@ public class StoreCliTests
     [Fact]
     public void Ingest_ThenDiff_OfAReleaseStoredTwiceWithOtherContent_WarnsAndKeepsBoth()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var db = Path.Combine(dir, "store.db");
         var one = Symvers(dir, "one.symvers", "0x11111111\tfput\tvmlinux\tEXPORT_SYMBOL\t");
         var two = Symvers(dir, "two.symvers", "0x22222222\tfput\tvmlinux\tEXPORT_SYMBOL\t");
@@ -47,7 +49,8 @@ public class StoreCliTests
     [Fact]
     public void AMalformedPolicy_IsFileLineMessage_AndExit2()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var old = Symvers(dir, "old.symvers", "0x11111111\tfput\tvmlinux\tEXPORT_SYMBOL\t");
         var policy = Path.Combine(dir, "policy.toml");
         File.WriteAllText(policy, "severities = \"\"\"\nfput PASS\nkmalloc SOMETIMES\n\"\"\"\n");
@@ -60,7 +63,8 @@ public class StoreCliTests
     [Fact]
     public void DiffUnderAPolicy_PassesToleratedChanges_WarnsOfUnusedRules_AndFailsTheRest()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var old = Symvers(dir, "symvers-6.1.0-1-amd64", "0x11111111\tfput\tvmlinux\tEXPORT_SYMBOL\t", "0x22222222\tkmalloc\tvmlinux\tEXPORT_SYMBOL\t");
         var current = Symvers(dir, "symvers-6.1.0-2-amd64", "0x11111112\tfput\tvmlinux\tEXPORT_SYMBOL\t", "0x22222222\tkmalloc\tvmlinux\tEXPORT_SYMBOL_GPL\t");
         var policy = Path.Combine(dir, "policy.toml");
@@ -79,7 +83,8 @@ public class StoreCliTests
     [Fact]
     public void StoreErrors_AreOneLine_AndExit2()
     {
-        var missing = CliRunner.Run("kernels", "--db", Path.Combine(Tools.TempDir(), "none.db"));
+        using var temp = new TempDirectory();
+        var missing = CliRunner.Run("kernels", "--db", temp.Combine("none.db"));
         Assert.Equal(2, missing.Exit);
         Assert.Contains("no store at", missing.Stderr, StringComparison.Ordinal);
         var down = CliRunner.Run("matrix", "--db", "postgres://kabigate@127.0.0.1:1/history");

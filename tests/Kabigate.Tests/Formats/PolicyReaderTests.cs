@@ -16,7 +16,8 @@ public class PolicyReaderTests
     [Fact]
     public void APolicy_ReadsRulesWithTheirLines_TheStablelist_AndWaivers()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         Write(dir, "kabi_stablelist_x86_64", "[rhel9_x86_64_stablelist]\n\tkmalloc\n\tfput\n");
         var path = Write(dir, "policy.toml", """
             # kabigate policy
@@ -49,7 +50,8 @@ public class PolicyReaderTests
     [Fact]
     public void ASeveritiesFile_IsReadRelativeToThePolicy_WithItsOwnLines()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         Directory.CreateDirectory(Path.Combine(dir, "kabi"));
         var severities = Write(Path.Combine(dir, "kabi"), "severities", "# comment\n\nvmlinux FAIL\n*   PASS\n");
         var policy = PolicyReader.Read(Write(dir, "p.toml", "severities_file = \"kabi/severities\"\n"));
@@ -71,7 +73,8 @@ public class PolicyReaderTests
     [InlineData("x = = 1\n", 1, "")]
     public void MalformedPolicies_SayFileLineAndWhat(string text, int line, string message)
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var path = Write(dir, "policy.toml", text);
         var e = Assert.Throws<ModuleFormatException>(() => PolicyReader.Read(path));
         Assert.StartsWith($"{path}:{line}: ", e.Message, StringComparison.Ordinal);
@@ -82,7 +85,8 @@ public class PolicyReaderTests
     [Fact]
     public void RhelKabiModuleDirectories_AreStablelists_FilteredByMinorRelease()
     {
-        var dir = Path.Combine(Tools.TempDir(), "kabi_x86_64");
+        using var temp = new TempDirectory();
+        var dir = temp.Combine("kabi_x86_64");
         Directory.CreateDirectory(dir);
         Write(dir, "_printk", "#3-\n0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
         Write(dir, "__fentry__", "#0-\n#I:0\n#P:arch/x86/kernel/ftrace_64.S\n0xbdfb6dbb\t__fentry__\tvmlinux\tEXPORT_SYMBOL\n");

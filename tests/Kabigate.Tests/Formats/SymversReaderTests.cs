@@ -119,32 +119,32 @@ public class SymversReaderTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("gzip")]
-    [InlineData("xz")]
-    [InlineData("zstd")]
+    [ToolRow("gzip")]
+    [ToolRow("xz")]
+    [ToolRow("zstd")]
     public void Read_CompressedFixture(string tool)
     {
-        byte[] compressed = ExternalTool.Compress(tool, "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
+        byte[] compressed = Tools.Compress(tool, "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
         Assert.Equal("a", Assert.Single(SymversReader.Read(compressed, "symvers.gz")).Symbol);
     }
 
-    [Fact]
+    [ToolFact("gzip")]
     public void Malformed_TruncatedCompressedFixtureThrows()
     {
-        byte[] compressed = ExternalTool.Compress("gzip", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
+        byte[] compressed = Tools.Compress("gzip", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\n"u8.ToArray());
         var ex = Assert.Throws<ModuleFormatException>(() => SymversReader.Read(compressed.AsSpan(0, compressed.Length - 3), "symvers.gz"));
         Assert.Equal("symvers.gz: gzip: unexpected end of compressed data (truncated?)", ex.Message);
     }
 
-    [RealDataFact(FormatsRealData.DebianSymvers)]
+    [RealFileFact(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
     public void RealData_DebianSymversMatchesAnIndependentParse()
     {
-        byte[] data = File.ReadAllBytes(FormatsRealData.DebianSymvers);
-        var rows = SymversReader.Read(data, FormatsRealData.DebianSymvers);
+        byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
+        var rows = SymversReader.Read(data, Support.RealData.DebianSymvers);
 
         // The independent parse: string.Split on tabs, as awk -F'\t' would.
-        string[] lines = File.ReadAllLines(FormatsRealData.DebianSymvers).Where(l => l.Length > 0).ToArray();
+        string[] lines = File.ReadAllLines(Support.RealData.DebianSymvers).Where(l => l.Length > 0).ToArray();
         Assert.Equal(lines.Length, rows.Count);
         Assert.True(rows.Count > 20_000);
         for (int i = 0; i < lines.Length; i++)
@@ -163,19 +163,19 @@ public class SymversReaderTests(ITestOutputHelper output)
         Assert.Equal(distinctModules, distinctModuleObjects);
     }
 
-    [RealDataFact(FormatsRealData.DebianSymvers)]
+    [RealFileFact(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
     public void RealData_ParseIsFast()
     {
-        byte[] data = File.ReadAllBytes(FormatsRealData.DebianSymvers);
+        byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
         for (int i = 0; i < 5; i++)
-            SymversReader.Read(data, FormatsRealData.DebianSymvers);
+            SymversReader.Read(data, Support.RealData.DebianSymvers);
         const int Runs = 20;
         var times = new List<double>();
         for (int i = 0; i < Runs; i++)
         {
             var watch = Stopwatch.StartNew();
-            SymversReader.Read(data, FormatsRealData.DebianSymvers);
+            SymversReader.Read(data, Support.RealData.DebianSymvers);
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
 
@@ -186,15 +186,15 @@ public class SymversReaderTests(ITestOutputHelper output)
         Assert.True(median < 250, $"median parse {median:F2} ms");
     }
 
-    [RealDataTheory(FormatsRealData.DebianSymvers)]
+    [RealFileTheory(Support.RealData.DebianSymvers)]
     [Trait("Category", "RealData")]
-    [InlineData("gzip")]
-    [InlineData("xz")]
-    [InlineData("zstd")]
+    [ToolRow("gzip")]
+    [ToolRow("xz")]
+    [ToolRow("zstd")]
     public void RealData_CompressedDebianSymversMatchesPlain(string tool)
     {
-        byte[] data = File.ReadAllBytes(FormatsRealData.DebianSymvers);
-        byte[] compressed = ExternalTool.Compress(tool, data);
+        byte[] data = File.ReadAllBytes(Support.RealData.DebianSymvers);
+        byte[] compressed = Tools.Compress(tool, data);
         using var temp = new TempDirectory();
         string path = temp.Combine("symvers-6.1.0-47-amd64." + tool);
         File.WriteAllBytes(path, compressed);

@@ -65,36 +65,30 @@ public class DepmodAgreementTests
 
     public static TheoryData<string> BuildReleases() => [Support.RealData.Instance.OldRelease, Support.RealData.Instance.NewRelease];
 
-    [Theory]
+    [RealDataTheory("depmod")]
     [MemberData(nameof(BuildReleases))]
     public void TestKmods_OnEveryKernel_AgreeWithDepmod(string buildRelease)
     {
         var set = ModuleSetReader.Read([Data.KmodDir(buildRelease)]);
         var kernels = Data.Releases.Select(r => KernelSourceReader.Read(Data.HeadersDeb(r), new KernelSourceOptions())).ToList();
         var report = CompatibilityEngine.Check(kernels, set.Modules, new CheckOptions(Explain: true));
-        var symversDir = Tools.TempDir();
-        try
+        using var temp = new TempDirectory();
+        var symversDir = temp.Path;
+        var refusals = 0;
+        var depmodOnly = 0;
+        for (var k = 0; k < kernels.Count; k++)
         {
-            var refusals = 0;
-            var depmodOnly = 0;
-            for (var k = 0; k < kernels.Count; k++)
-            {
-                var release = kernels[k].Release;
-                var symvers = Path.Combine(Tools.ExtractFromDeb(Data.HeadersDeb(release), "*/Module.symvers", Path.Combine(symversDir, release)), $"usr/src/linux-headers-{release}/Module.symvers");
-                var depmod = Depmod.Run(Data.Kmods(buildRelease), symvers, release);
-                AssertAgreement(depmod, report, k);
-                refusals += Refusals(report, k).Count;
-                depmodOnly += depmod.Except(Refusals(report, k)).Count();
-            }
+            var release = kernels[k].Release;
+            var symvers = Path.Combine(Tools.ExtractFromDeb(Data.HeadersDeb(release), "*/Module.symvers", Path.Combine(symversDir, release)), $"usr/src/linux-headers-{release}/Module.symvers");
+            var depmod = Depmod.Run(Data.Kmods(buildRelease), symvers, release);
+            AssertAgreement(depmod, report, k);
+            refusals += Refusals(report, k).Count;
+            depmodOnly += depmod.Except(Refusals(report, k)).Count();
+        }
 
-            // Both sides of the comparison must be exercised: real CRC refusals, and depmod's missing-CRC reports
-            // (kg_noversions, kg_nsmissing) that the loader only warns about.
-            Assert.True(refusals > 0, "no CRC or unknown-symbol refusal on any kernel");
-            Assert.True(depmodOnly > 0, "no depmod finding beyond the loader's refusals");
-        }
-        finally
-        {
-            Directory.Delete(symversDir, true);
-        }
+        // Both sides of the comparison must be exercised: real CRC refusals, and depmod's missing-CRC reports
+        // (kg_noversions, kg_nsmissing) that the loader only warns about.
+        Assert.True(refusals > 0, "no CRC or unknown-symbol refusal on any kernel");
+        Assert.True(depmodOnly > 0, "no depmod finding beyond the loader's refusals");
     }
 }

@@ -17,7 +17,7 @@ public class DnfPluginTests(DnfWorld world)
 
     private static string New(string suffix = "") => DnfWorld.Kernel(Data.NewRelease, suffix);
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Mask_KmodNoKernelCarries_WithoutThePluginUpgradeFails_WithItTheKmodIsMaskedAndTheRestUpgrades()
     {
         var root = world.NewRoot("base-mask", "updates-mask");
@@ -40,7 +40,7 @@ public class DnfPluginTests(DnfWorld world)
             root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Mask_WithoutThePluginAndBestFalse_DnfSkipsTheKmodUpdateAsBroken()
     {
         var root = world.NewRoot("base-mask", "updates-mask");
@@ -49,7 +49,7 @@ public class DnfPluginTests(DnfWorld world)
         Assert.Matches($@"Skipping packages with broken dependencies:\s+kmod-kabigate-a\s+x86_64\s+1\.1-1\.k{Abi(Data.OldRelease)}\s", stdout);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Hold_TheKernelThatBreaksAnInstalledKmodIsHeldBack_TheSameAbiReleaseIsInstalled()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
@@ -63,7 +63,7 @@ public class DnfPluginTests(DnfWorld world)
             root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Hold_DecidesPerRepository_AHostileCopyOfANevraOrAForeignPackageExcludesNothingElsewhere()
     {
         // aaa-evil offers the NEVRA of the genuine .r2 kernel (updates) with the new ABI's CRCs, and an openssl-libs that
@@ -86,7 +86,7 @@ public class DnfPluginTests(DnfWorld world)
         Assert.Equal(Crc(genuine), Crc(provides));
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void DisablePlugin_GivesDnfsOwnBehaviourBack()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
@@ -99,7 +99,7 @@ public class DnfPluginTests(DnfWorld world)
             root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void ModeMask_LeavesKernelsAlone()
     {
         var root = world.NewRoot("base-hold", "updates-hold", "mode = mask\n");
@@ -109,7 +109,7 @@ public class DnfPluginTests(DnfWorld world)
         Assert.Contains($"kernel-core-{New()}.x86_64", root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void KabigateFails_NotStrict_DnfGoesOnUnfilteredAndSaysSoInOneLine()
     {
         var root = world.NewRoot("base-hold", "updates-hold", "kabigate = /nonexistent/kabigate\n");
@@ -120,7 +120,7 @@ public class DnfPluginTests(DnfWorld world)
         Assert.Contains($"kernel-core-{New()}.x86_64", root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void KabigateFails_Strict_DnfStops()
     {
         var root = world.NewRoot("base-hold", "updates-hold", "kabigate = /nonexistent/kabigate\nstrict = 1\n");
@@ -131,7 +131,7 @@ public class DnfPluginTests(DnfWorld world)
         Assert.Equal(before, root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void KabigateErrors_TheFirstErrorLineIsPassedOn()
     {
         // kabigate exits 2 with one line (here: hold finds no rpm database): the plugin passes that line on, applies nothing.
@@ -154,7 +154,7 @@ public class DnfPluginTests(DnfWorld world)
         Assert.Contains($"kernel-core-{New()}.x86_64", root.RpmQa());
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void CheckUpdate_ListsOnlyWhatThePluginLetsThrough()
     {
         var root = world.NewRoot("base-hold", "updates-hold");

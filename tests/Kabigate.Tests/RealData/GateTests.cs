@@ -15,10 +15,11 @@ public class GateTests
     private static JsonElement Kmod(JsonElement report, string name) =>
         report.GetProperty("kernels")[0].GetProperty("kmods").EnumerateArray().Single(k => k.GetProperty("name").GetString() == name);
 
-    [Fact]
+    [RealDataFact("python3")]
     public void TheGate_FailsOnTheKmodsTheLoaderRefuses_AndWritesJUnitACiParserReads()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var junit = Path.Combine(dir, "gate.xml");
         var (exit, _, stderr) = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.KmodDir(Data.NewRelease), "--format", "junit", "--output", junit);
         Assert.Equal(1, exit);
@@ -40,7 +41,7 @@ public class GateTests
             parsed.Skip(1));
     }
 
-    [Fact]
+    [RealDataFact]
     public void AKmodBuiltForAnOlderKernel_FailsTheGate_NamingItsSymbols()
     {
         var (exit, stdout, _) = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.Kmod(Data.OldRelease, "kg_crcchange"), "--format", "json");
@@ -52,10 +53,11 @@ public class GateTests
         Assert.Contains("misc_register", symbols);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Waivers_AndRules_LetTheGatePass_AndTheReportNamesThem()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var stablelist = Path.Combine(dir, "kabi_stablelist_x86_64");
         File.WriteAllText(stablelist, "[rhel9_x86_64_stablelist]\n\tkg_provider_ns_answer\n");
         var policy = Path.Combine(dir, "policy.toml");
@@ -90,10 +92,11 @@ public class GateTests
         Assert.Contains("expired and no longer applies", expired.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void APolicyThatDoesNotParse_FailsTheGateClosed()
     {
-        var policy = Path.Combine(Tools.TempDir(), "policy.toml");
+        using var temp = new TempDirectory();
+        var policy = temp.Combine("policy.toml");
         File.WriteAllText(policy, "[[waiver]]\nkmod = \"x\"\n");
         var (exit, stdout, stderr) = CliRunner.Run("gate", "--kernel", NewKernel, "--kmods", Data.KmodDir(Data.NewRelease), "--policy", policy, "--format", "junit");
         Assert.Equal(2, exit);
@@ -101,7 +104,7 @@ public class GateTests
         Assert.Equal($"kabigate: ERROR: {policy}:1: a waiver must name its 'owner'\n", stderr);
     }
 
-    [Fact]
+    [RealDataFact]
     public void TheGate_ReadsRegisteredKmodsFromTheStore_AndTakesTheBuildThatLoads()
     {
         using var store = TestStore.Create(TestStore.Sqlite);
@@ -115,7 +118,7 @@ public class GateTests
         Assert.Contains($"kg_stable:loads:{Data.NewRelease}:2", Outcomes(fromStore.Stdout), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void NoKmods_IsAnError()
     {
         var (exit, _, stderr) = CliRunner.Run("gate", "--kernel", NewKernel);

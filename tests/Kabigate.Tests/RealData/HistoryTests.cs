@@ -66,7 +66,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
 
     private static string WithoutTimes(string json) => Regex.Replace(json, "\"ingested\": ?\"[^\"]*\"", "\"ingested\": \"-\"");
 
-    [Fact]
+    [RealDataPostgresFact]
     public void SqliteAndPostgres_GiveIdenticalAnswers_ThroughTheSameCommands()
     {
         var (oldest, newest) = (history.Amd64[0], history.Amd64[^1]);
@@ -110,14 +110,15 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
             ns=$(awk -F'\t' '$7 != $8' "$TMPDIR/both" | wc -l)
             echo "$added $removed $crc $kind $ns $moved"
             """;
-        var tmp = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var tmp = temp.Path;
         var (code, stdout, stderr) = Tools.Run("env", $"TMPDIR={tmp}", "bash", "-c", script);
         Assert.True(code == 0, stderr);
         var n = stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
         return (n[0], n[1], n[2], n[3], n[4], n[5]);
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void DiffCounts_EqualSortAndJoinOnTheSymversFiles_ForEveryConsecutivePair()
     {
         for (int i = 1; i < history.Amd64.Count; i++)
@@ -137,7 +138,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         }
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void Diff_FromSources_EqualsDiff_FromTheStore()
     {
         var (oldRelease, newRelease) = (history.Amd64[0], history.Amd64[1]);
@@ -146,7 +147,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         Assert.Equal(fromSources.GetProperty("changes").GetRawText(), fromStore.GetProperty("changes").GetRawText());
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void History_ShowsTheCrcOfEachRelease_AsItsSymversFileHasIt()
     {
         var releases = Json(Run("history", "fput", "--format", "json", "--db", history.Postgres.Db)).GetProperty("releases").EnumerateArray().ToList();
@@ -163,7 +164,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         Assert.Equal(changes, amd64.Count(r => r.GetProperty("changed").GetBoolean()));
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void Matrix_FromTheStore_AgreesWithCheck_OnTheSources()
     {
         var matrix = Json(Run("matrix", "--format", "json", "--db", history.Sqlite.Db));
@@ -185,7 +186,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         }
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void Compatible_And_KmodsFor_AnswerFromTheStore()
     {
         var (exit, stdout, _) = CliRunner.Run("compatible", "kg_stable", "--db", history.Sqlite.Db);
@@ -201,10 +202,11 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         Assert.Contains(forNew, r => r.GetProperty("kmod").GetProperty("name").GetString() == "kg_proprietary" && !r.GetProperty("verdicts")[0].GetProperty("loads").GetBoolean());
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void Greylist_RanksTheUnlistedSymbolsKmodsUse_WithTheirCrcChangesCountedFromTheSymversFiles()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var stablelist = Path.Combine(dir, "kabi_stablelist_x86_64");
         File.WriteAllText(stablelist, "[rhel9_x86_64_stablelist]\n\t_printk\n\t__fentry__\n");
         var symbols = Json(Run("greylist", "--format", "json", "--stablelist", stablelist, "--kernels", "*-*-amd64", "--db", history.Postgres.Db)).GetProperty("symbols").EnumerateArray().ToList();
@@ -217,7 +219,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         Assert.Equal(counts.OrderDescending(), counts);
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void IngestingTheSameHistoryAgain_ChangesNothing()
     {
         var before = history.Sqlite.Digest();
@@ -227,7 +229,7 @@ public class HistoryTests(DebianHistory history) : IClassFixture<DebianHistory>
         Assert.Equal(before, history.Sqlite.Digest());
     }
 
-    [Fact]
+    [RealDataPostgresFact]
     public void AReleaseHistory_CostsLittleMoreThanItsChanges()
     {
         var stored = history.IngestOutput.Split('\n').Where(l => l.StartsWith("kernel ", StringComparison.Ordinal)).ToList();

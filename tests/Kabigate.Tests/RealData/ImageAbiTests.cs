@@ -1,5 +1,6 @@
 using Kabigate.Abi;
 using Kabigate.Formats.Sources;
+using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.RealData;
 
@@ -14,7 +15,7 @@ public class ImageAbiTests
 
     public static TheoryData<string> ImageReleases() => [.. Support.RealData.Instance.Releases.Where(r => KernelReleases.Flavour(r) == "amd64")];
 
-    [Theory]
+    [RealDataTheory]
     [MemberData(nameof(ImageReleases))]
     public void RecoveredAbi_EqualsTheHeadersModuleSymvers(string release)
     {

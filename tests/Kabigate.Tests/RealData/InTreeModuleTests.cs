@@ -24,7 +24,7 @@ public class InTreeModuleTests
     private static string SymversOf(string release) =>
         Path.Combine(Tools.ExtractFromDeb(Data.HeadersDeb(release), "*/Module.symvers", Data.Scratch("symvers-" + release)), $"usr/src/linux-headers-{release}/Module.symvers");
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void EveryModuleOfTheImage_IsRead_AndLoadsOnItsOwnKernel()
     {
         var set = ImageModules.Value;
@@ -39,7 +39,7 @@ public class InTreeModuleTests
         Assert.Empty(refused);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void InTreeModules_OnEveryKernel_AgreeWithDepmod()
     {
         var root = UnpackedImage.Value;
@@ -59,44 +59,38 @@ public class InTreeModuleTests
         Assert.True(total > 1000, $"depmod found only {total} problems across the kernels");
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void ModuleTree_AsKernel_HasTheExportsTheHeadersSymversLists()
     {
         var release = Data.OldRelease;
-        var root = Tools.TempDir();
-        try
+        using var temp = new TempDirectory();
+        var root = temp.Path;
+        Directory.CreateDirectory(Path.Combine(root, "lib/modules"));
+        Directory.CreateDirectory(Path.Combine(root, "boot"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "lib/modules", release), Path.Combine(UnpackedImage.Value, "lib/modules", release));
+        var symvers = SymversOf(release);
+        File.Copy(symvers, Path.Combine(root, "boot", $"symvers-{release}"));
+        Tools.RunOk("gzip", "-9", Path.Combine(root, "boot", $"symvers-{release}"));
+        File.Copy(Path.Combine(UnpackedImage.Value, "boot", $"config-{release}"), Path.Combine(root, "boot", $"config-{release}"));
+
+        var tree = KernelSourceReader.Read(Path.Combine(root, "lib/modules", release), new KernelSourceOptions());
+        var headers = KernelSourceReader.Read(Data.HeadersDeb(release), new KernelSourceOptions());
+
+        Assert.Equal(headers.Vermagic, tree.Vermagic);
+        Assert.Equal(headers.Loader, tree.Loader);
+        var missing = new List<string>();
+        foreach (var expected in headers.Exports.Values)
         {
-            Directory.CreateDirectory(Path.Combine(root, "lib/modules"));
-            Directory.CreateDirectory(Path.Combine(root, "boot"));
-            Directory.CreateSymbolicLink(Path.Combine(root, "lib/modules", release), Path.Combine(UnpackedImage.Value, "lib/modules", release));
-            var symvers = SymversOf(release);
-            File.Copy(symvers, Path.Combine(root, "boot", $"symvers-{release}"));
-            Tools.RunOk("gzip", "-9", Path.Combine(root, "boot", $"symvers-{release}"));
-            File.Copy(Path.Combine(UnpackedImage.Value, "boot", $"config-{release}"), Path.Combine(root, "boot", $"config-{release}"));
-
-            var tree = KernelSourceReader.Read(Path.Combine(root, "lib/modules", release), new KernelSourceOptions());
-            var headers = KernelSourceReader.Read(Data.HeadersDeb(release), new KernelSourceOptions());
-
-            Assert.Equal(headers.Vermagic, tree.Vermagic);
-            Assert.Equal(headers.Loader, tree.Loader);
-            var missing = new List<string>();
-            foreach (var expected in headers.Exports.Values)
+            if (!tree.TryGetExport(expected.Symbol, out var actual))
             {
-                if (!tree.TryGetExport(expected.Symbol, out var actual))
-                {
-                    missing.Add(expected.Symbol);
-                    continue;
-                }
-                Assert.Equal(expected, actual);
+                missing.Add(expected.Symbol);
+                continue;
             }
+            Assert.Equal(expected, actual);
+        }
 
-            // Module.symvers also lists modules Debian builds but ships in other packages; the image has the rest.
-            Assert.True(missing.Count < headers.Exports.Count / 20, $"{missing.Count} exports missing, e.g. {string.Join(", ", missing.Take(5))}");
-            Assert.Equal(headers.Exports.Count - missing.Count, tree.Exports.Count);
-        }
-        finally
-        {
-            Directory.Delete(root, true);
-        }
+        // Module.symvers also lists modules Debian builds but ships in other packages; the image has the rest.
+        Assert.True(missing.Count < headers.Exports.Count / 20, $"{missing.Count} exports missing, e.g. {string.Join(", ", missing.Take(5))}");
+        Assert.Equal(headers.Exports.Count - missing.Count, tree.Exports.Count);
     }
 }

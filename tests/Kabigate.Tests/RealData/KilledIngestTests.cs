@@ -11,10 +11,9 @@ public class KilledIngestTests
 {
     private static readonly Support.RealData Data = Support.RealData.Instance;
 
-    public static TheoryData<string> Engines => [TestStore.Sqlite, TestStore.Postgres];
-
-    [Theory]
-    [MemberData(nameof(Engines))]
+    [RealDataTheory]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public async Task AnIngestKilledWhileWriting_LeavesTheStoreExactlyAsBefore(string engine)
     {
         using var store = TestStore.Create(engine);

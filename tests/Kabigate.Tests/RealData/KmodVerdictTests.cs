@@ -25,7 +25,7 @@ public class KmodVerdictTests
 
     private static IEnumerable<string> Kinds(Verdict v) => v.Problems.Select(p => $"{p.Kind.ToJsonName()}:{p.Symbol}");
 
-    [Fact]
+    [RealDataFact]
     public void HeadersVermagic_EqualsTheVermagicKbuildWroteIntoTheKmods()
     {
         foreach (var release in new[] { Data.OldRelease, Data.NewRelease })
@@ -37,7 +37,7 @@ public class KmodVerdictTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void OnTheirOwnKernel_TheLoaderOnlyRefusesTheRuleBreakers()
     {
         var old = Data.OldRelease;
@@ -70,7 +70,7 @@ public class KmodVerdictTests
         Assert.Equal(ModversionTables.None, noVersions.Module.VersionTables);
     }
 
-    [Fact]
+    [RealDataFact]
     public void OnANewerAbi_CrcChangesFollowTheRealSymvers()
     {
         var (old, @new) = (Data.OldRelease, Data.NewRelease);
@@ -102,7 +102,7 @@ public class KmodVerdictTests
         Assert.Equal(["vermagic-mismatch:"], Kinds(noVersions));
     }
 
-    [Fact]
+    [RealDataFact]
     public void BuiltAgainstTheNewest_LoadsOnEveryAbiWithTheSameLayoutAndCrcs()
     {
         var @new = Data.NewRelease;
@@ -119,7 +119,7 @@ public class KmodVerdictTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void OnTheRtFlavour_VermagicRefusesWhateverTheCrcs()
     {
         var rt = Data.Releases.Single(r => r.EndsWith("-rt-amd64", StringComparison.Ordinal));
@@ -130,33 +130,27 @@ public class KmodVerdictTests
             Assert.Equal(ProblemKind.VermagicMismatch, verdict.Problems[0].Kind);
     }
 
-    [Fact]
+    [RealDataFact("xz", "zstd", "gzip")]
     public void CompressedKmods_ReadTheSameAsPlain()
     {
         var plain = ModuleFileReader.Read(Data.Kmod(Data.OldRelease, "kg_provider"));
-        var dir = Tools.TempDir();
-        try
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        foreach (var (tool, suffix) in new[] { ("xz", ".xz"), ("zstd", ".zst"), ("gzip", ".gz") })
         {
-            foreach (var (tool, suffix) in new[] { ("xz", ".xz"), ("zstd", ".zst"), ("gzip", ".gz") })
-            {
-                var copy = Path.Combine(dir, "kg_provider.ko");
-                File.Copy(plain.Path, copy, overwrite: true);
-                Tools.RunOk(tool, "-q", "-f", copy);
-                var compressed = ModuleFileReader.Read(copy + suffix);
-                Assert.Equal(plain.Exports.ToArray(), compressed.Exports.ToArray());
-                Assert.Equal(plain.Imports.ToArray(), compressed.Imports.ToArray());
-                Assert.Equal(plain.BasicVersions.ToArray(), compressed.BasicVersions.ToArray());
-                Assert.Equal(plain.Modinfo.ToArray(), compressed.Modinfo.ToArray());
-                File.Delete(copy + suffix);
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
+            var copy = Path.Combine(dir, "kg_provider.ko");
+            File.Copy(plain.Path, copy, overwrite: true);
+            Tools.RunOk(tool, "-q", "-f", copy);
+            var compressed = ModuleFileReader.Read(copy + suffix);
+            Assert.Equal(plain.Exports.ToArray(), compressed.Exports.ToArray());
+            Assert.Equal(plain.Imports.ToArray(), compressed.Imports.ToArray());
+            Assert.Equal(plain.BasicVersions.ToArray(), compressed.BasicVersions.ToArray());
+            Assert.Equal(plain.Modinfo.ToArray(), compressed.Modinfo.ToArray());
+            File.Delete(copy + suffix);
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void KmodExports_MatchTheModuleSymversKbuildWrote()
     {
         var provider = ModuleFileReader.Read(Data.Kmod(Data.OldRelease, "kg_provider"));

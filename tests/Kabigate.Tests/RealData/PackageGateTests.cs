@@ -22,7 +22,7 @@ public class PackageGateTests(DnfWorld world)
 
     private static string Abi(string release) => release.Split('-')[1];
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void RpmDatabase_ListsWhatRpmLists_WithTheSameProvidesAndFiles()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
@@ -40,7 +40,7 @@ public class PackageGateTests(DnfWorld world)
         Assert.Equal(database.Packages.Select(p => p.Nevra), RpmDatabaseReader.Read(root.InstallRoot, root.DbPath).Packages.Select(p => p.Nevra));
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void RpmDatabase_BadInput_OneLineEach()
     {
         using var dir = new TempDirectory();
@@ -71,7 +71,7 @@ public class PackageGateTests(DnfWorld world)
             Assert.Throws<ModuleFormatException>(() => RpmDatabaseReader.Read(root, dbPath)).Message;
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Mask_Cli_TextJsonExcludes()
     {
         var root = world.NewRoot("base-mask", "updates-mask");
@@ -109,7 +109,7 @@ public class PackageGateTests(DnfWorld world)
         Assert.Equal("", stdout);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Hold_Cli_TextJsonExcludes_InUse()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
@@ -145,7 +145,7 @@ public class PackageGateTests(DnfWorld world)
         Assert.Equal($"kernel-core-{New()}.x86_64\n", stdout);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Hold_UnderAPolicy_LetsAWaivedKmodsKernelThrough_UntilTheWaiverExpires()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
@@ -174,7 +174,7 @@ public class PackageGateTests(DnfWorld world)
         Assert.Contains("WARNING: Severity rule 'SYMBOL never_* PASS' is unused", stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Gates_BadInput_OneLine_ExitTwo_NothingListed()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
@@ -206,7 +206,7 @@ public class PackageGateTests(DnfWorld world)
         Assert.Equal($"kabigate: ERROR: {unreadable}/var/lib/rpm/rpmdb.sqlite: cannot read the rpm database: file is not a database\n", stderr);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void InstallDnfPlugin_WritesThePluginWhereDnfLooks_KeepsAnExistingConf()
     {
         using var dir = new TempDirectory();

@@ -1,9 +1,7 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Kabigate.Abi;
 using Kabigate.Formats.Sources;
 using Kabigate.Tests.Cli;
+using Kabigate.Tests.Formats.Repodata;
 using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.RealData;
@@ -26,7 +24,7 @@ public class PackageSourceTests
                 .Select(p => $"{v.Module.Name} {p.Kind.ToJsonName()} {p.Symbol}"))
             .ToHashSet();
 
-    [Fact]
+    [RealDataFact]
     public void KernelRpm_PayloadSymvers_EqualsTheHeaders()
     {
         foreach (var release in new[] { Data.OldRelease, Data.NewRelease })
@@ -41,7 +39,7 @@ public class PackageSourceTests
         }
     }
 
-    [Fact]
+    [RealDataFact]
     public void Repository_KernelsFromPrimaryAlone_MatchTheHeadersVmlinuxCrcs()
     {
         var kernels = KernelSourceReader.ReadAll(Data.Repository, new KernelSourceOptions());
@@ -59,7 +57,7 @@ public class PackageSourceTests
         Assert.Equal(Support.RealData.RpmRelease(Data.NewRelease), Assert.Single(one).Release);
     }
 
-    [Fact]
+    [RealDataFact]
     public void CheckRepoKernels_KmodRpm_AgreesWithTheKoLevelVerdicts()
     {
         var kmodRpm = Data.RepositoryPackage("kmod-kabigate-test-1.0-*.rpm");
@@ -80,7 +78,7 @@ public class PackageSourceTests
         Assert.Contains(viaPackages.Verdicts, v => v.Loads);
     }
 
-    [Fact]
+    [RealDataFact]
     public void CheckKernelRpm_DriverUpdateDisk_IsTheSameAsTheFiles()
     {
         var kernel = KernelSourceReader.Read(Data.RepositoryPackage($"kernel-core-{Support.RealData.RpmRelease(Data.NewRelease)}.x86_64.rpm"), new KernelSourceOptions());
@@ -100,7 +98,7 @@ public class PackageSourceTests
         Assert.Contains("kg_crcchange", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void SuseStyle_KsymFlavorProvidesAndRequires()
     {
         var kernel = KernelSourceReader.Read(Data.ExtraPackage("kernel-default-*.rpm"), new KernelSourceOptions());
@@ -111,7 +109,7 @@ public class PackageSourceTests
         Assert.True(CompatibilityEngine.Check([kernel], suse.Modules).AllLoad);
     }
 
-    [Fact]
+    [RealDataFact]
     public void KmodPackages_ThatLieOrDeclareNothing_AreReported()
     {
         var liar = ModuleSetReader.Read([Data.ExtraPackage("kmod-kabigate-liar-*.rpm")]);
@@ -123,7 +121,7 @@ public class PackageSourceTests
         Assert.Single(bare.Modules);
     }
 
-    [Fact]
+    [RealDataFact]
     public void Inspect_KmodRpm_ListsModulesDependenciesAndFindings()
     {
         var liar = Data.ExtraPackage("kmod-kabigate-liar-*.rpm");
@@ -136,74 +134,29 @@ public class PackageSourceTests
         Assert.Contains("none of its modules imports misc_register", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact("python3")]
     public void Repository_OverHttp_OnLoopback()
     {
-        var port = FreePort();
-        using var server = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--directory", Data.Repository])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        try
-        {
-            WaitForPort(port);
-            var url = $"http://127.0.0.1:{port}/";
-            var kernels = KernelSourceReader.ReadAll(url, new KernelSourceOptions());
-            Assert.Equal(KernelSourceReader.ReadAll(Data.Repository, new KernelSourceOptions()).Count, kernels.Count);
-            var (exit, stdout, _) = CliRunner.Run("check", "--kernel", $"{url}#{Support.RealData.RpmRelease(Data.OldRelease)}", url);
-            Assert.Equal(1, exit); // kabigate-test-new, built for the newest ABI, does not load on the oldest
-            Assert.Contains("kg_consumer", stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            server.Kill();
-        }
+        using var server = new PythonHttpServer(Data.Repository);
+        var url = server.BaseUrl;
+        var kernels = KernelSourceReader.ReadAll(url, new KernelSourceOptions());
+        Assert.Equal(KernelSourceReader.ReadAll(Data.Repository, new KernelSourceOptions()).Count, kernels.Count);
+        var (exit, stdout, _) = CliRunner.Run("check", "--kernel", $"{url}#{Support.RealData.RpmRelease(Data.OldRelease)}", url);
+        Assert.Equal(1, exit); // kabigate-test-new, built for the newest ABI, does not load on the oldest
+        Assert.Contains("kg_consumer", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact]
     public void TruncatedRpm_OneLine_ExitTwo()
     {
-        var dir = Tools.TempDir();
-        try
-        {
-            var bytes = File.ReadAllBytes(Data.RepositoryPackage("kmod-kabigate-test-1.0-*.rpm"));
-            var truncated = Path.Combine(dir, "kmod-truncated.rpm");
-            File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-            var (exit, _, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.OldRelease), truncated);
-            Assert.Equal(2, exit);
-            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"kabigate: ERROR: {truncated}", line);
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void WaitForPort(int port)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(100);
-            }
-        }
-        throw new TimeoutException($"the test HTTP server did not listen on 127.0.0.1:{port}");
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
+        var bytes = File.ReadAllBytes(Data.RepositoryPackage("kmod-kabigate-test-1.0-*.rpm"));
+        var truncated = Path.Combine(dir, "kmod-truncated.rpm");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var (exit, _, stderr) = CliRunner.Run("check", "--kernel", Data.HeadersDeb(Data.OldRelease), truncated);
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"kabigate: ERROR: {truncated}", line);
     }
 }

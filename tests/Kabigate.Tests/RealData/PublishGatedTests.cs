@@ -17,10 +17,11 @@ public class PublishGatedTests
         return Tools.RunOk("dnf", [.. common, .. args]);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void TheGatedRepository_LeavesOutTheKernelsThatBreakTheKmods_AndDnfReadsIt()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var source = Path.Combine(dir, "source");
         // A private copy (hard links) of the prepared repository, on the same file system as the gated one.
         Tools.RunOk("cp", "-al", Data.Repository, source);
@@ -65,10 +66,11 @@ public class PublishGatedTests
         Assert.Equal(4, Directory.GetFiles(Path.Combine(gated, "repodata")).Length);
     }
 
-    [Fact]
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void ARemoteSource_OrAMissingRepository_IsAClearError()
     {
-        var missing = CliRunner.Run("publish-gated", "--from", Path.Combine(Tools.TempDir(), "nothing"), "--to", Tools.TempDir(), "--kmods", Data.KmodDir(Data.NewRelease));
+        using var temp = new TempDirectory();
+        var missing = CliRunner.Run("publish-gated", "--from", temp.Combine("nothing"), "--to", temp.Combine("gated"), "--kmods", Data.KmodDir(Data.NewRelease));
         Assert.Equal(2, missing.Exit);
         Assert.StartsWith("kabigate: ERROR: ", missing.Stderr, StringComparison.Ordinal);
         Assert.Single(missing.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));

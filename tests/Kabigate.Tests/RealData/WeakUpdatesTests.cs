@@ -24,20 +24,10 @@ public sealed class WeakUpdatesTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static string Repository()
-    {
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Kabigate.slnx")))
-                return dir;
-        }
-        throw new InvalidOperationException("cannot find the repository above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>The links weak-modules' method makes: "KERNEL LINK TARGET" lines.</summary>
     private static SortedSet<string> Oracle(string root)
     {
-        var lines = Tools.RunOk("bash", Path.Combine(Repository(), "tests/weak-modules-loop.sh"), root);
+        var lines = Tools.RunOk("bash", Path.Combine(SourceTree.Root, "tests/weak-modules-loop.sh"), root);
         return new SortedSet<string>(lines.Split('\n', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
     }
 
@@ -75,7 +65,7 @@ public sealed class WeakUpdatesTests : IDisposable
         return result;
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void DepmodRule_DecidesExactlyAsWeakModulesLoop()
     {
         var oracle = Oracle(_root);
@@ -93,7 +83,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.DoesNotContain(plan.Decisions, d => d.Kernel == WeakUpdatesTree.NoSymvers);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void LoaderRule_PartsFromWeakModulesOnlyWhereTheRulesDiffer()
     {
         var depmod = Plan(_root, WeakUpdatesRules.Depmod);
@@ -116,7 +106,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.All(loader.Decisions.Where(d => d.Reason == WeakReason.Incompatible), d => Assert.False(d.LoaderCompatible));
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void Apply_CreatesExactlyThePlannedLinks_ThatDepmodAccepts_AndIsIdempotent()
     {
         var plan = Plan(_root);
@@ -144,7 +134,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.Contains($"0 to link, 0 to remove, {planned.Count} kept", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void Apply_RemovesStaleLinks_LeavesFilesThatAreNotLinks()
     {
         Assert.Equal(0, CliRunner.Run("weak-updates", "apply", "--root", _root).Exit);
@@ -190,7 +180,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.Equal(0, CliRunner.Run("weak-updates", "plan", "--root", _root).Exit);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void Apply_NeverWritesThroughALinkOutOfTheRoot()
     {
         var outside = _temp.Combine("outside");
@@ -204,7 +194,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void Apply_WithDepmod_WritesTheModuleIndexOfEachChangedKernel()
     {
         var changed = Linked(Plan(_root)).Select(l => l.Split(' ')[0]).ToHashSet();
@@ -218,7 +208,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.Contains($"-b {_root} -a {kernelWithLinks}", stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void Reader_TakesKernelFromSymvers_AndReadsEverythingElse()
     {
         var target = WeakUpdatesTree.Amd64[^2];
@@ -238,7 +228,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.Equal($"{target} SMP preempt mod_unload modversions ", kernel.Abi.Vermagic);
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void BadRoot_OneLine_ExitTwo()
     {
         var missing = _temp.Combine("missing");
@@ -250,7 +240,7 @@ public sealed class WeakUpdatesTests : IDisposable
         Assert.Equal((2, "", $"kabigate: ERROR: {empty}: no lib/modules directory: not a system root\n"), (exit, stdout, stderr));
     }
 
-    [Fact]
+    [RealDataFact("depmod")]
     public void Json_FollowsTheSchema()
     {
         var (exit, stdout, stderr) = CliRunner.Run("weak-updates", "plan", "--root", _root, "--format", "json", "--rules", "depmod");

@@ -7,8 +7,6 @@ namespace Kabigate.Tests.Store;
 /// <summary>The store's contract on both engines: idempotent, transactional ingest; snapshots; refusals.</summary>
 public class StoreTests
 {
-    public static TheoryData<string> Engines => [TestStore.Sqlite, TestStore.Postgres];
-
     internal static KernelAbi Kernel(string release, params (string Symbol, uint? Crc)[] exports) =>
         new(release, exports.Select(e => new KernelExport(e.Symbol, e.Crc, "vmlinux", ExportKind.Plain, null)), "test", $"{release} SMP mod_unload modversions ");
 
@@ -30,7 +28,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void Kernels_RoundTripExactly_ThroughKeyframesAndDeltaChains(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -58,7 +57,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void Ingest_IsIdempotent_AndKeepsAndFlagsAReleaseWithOtherContent(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -98,7 +98,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public async Task AnIngestNotCommitted_LeavesTheStoreExactlyAsBefore_AndDoesNotBlockReaders(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -115,7 +116,7 @@ public class StoreTests
         {
             var ingest = writer.BeginIngest();
             ingest.AddKernel(Kernel("6.1.0-2-amd64", ("a", 2u), ("b", 3u)));
-            ingest.AddKmod(KmodFixtures.Module("late", imports: ["a"]), "test");
+            ingest.AddKmod(KmodFixtures.Module("late", KmodFixtures.Imports("a")), "test");
 
             // A reader during the write sees the committed store at once, not the ingest.
             var read = Task.Run(() =>
@@ -133,7 +134,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void AStoreOfANewerSchema_IsRefusedWithAHint_AndLeftUntouched(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -153,7 +155,8 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void ADatabaseWithOtherTables_IsNotTouched(string engine)
     {
         using var test = TestStore.Create(engine);
@@ -168,17 +171,18 @@ public class StoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [InlineData(TestStore.Sqlite)]
+    [PostgresEngine]
     public void Kmods_RoundTripEveryFieldTheLoaderReads_AndAreStoredOncePerContent(string engine)
     {
         using var test = TestStore.Create(engine);
         var location = StoreLocation.Resolve(test.Db);
-        var kmod = KmodFixtures.Module("kg_x", imports: ["fput", "kmalloc"], namespaces: ["USB_STORAGE"], license: "Proprietary");
+        var kmod = KmodFixtures.Module("kg_x", KmodFixtures.Imports("fput", "kmalloc"), importNs: ["USB_STORAGE"], license: "Proprietary");
         using (var store = AbiStore.Open(location, create: true))
         {
             using var ingest = store.BeginIngest();
             Assert.Equal(IngestOutcome.Stored, ingest.AddKmod(kmod, "src").Outcome);
-            Assert.Equal(IngestOutcome.AlreadyStored, ingest.AddKmod(KmodFixtures.Module("kg_x", imports: ["fput", "kmalloc"], namespaces: ["USB_STORAGE"], license: "Proprietary", path: "/elsewhere/kg_x.ko"), "other").Outcome);
+            Assert.Equal(IngestOutcome.AlreadyStored, ingest.AddKmod(KmodFixtures.Module("kg_x", KmodFixtures.Imports("fput", "kmalloc"), importNs: ["USB_STORAGE"], license: "Proprietary", path: "/elsewhere/kg_x.ko"), "other").Outcome);
             ingest.Commit();
         }
         using var reader = AbiStore.Open(location, create: false);
@@ -206,7 +210,8 @@ public class StoreTests
     [Fact]
     public void AFileThatIsNotADatabase_IsOneClearError()
     {
-        var dir = Tools.TempDir();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var path = Path.Combine(dir, "notes.db");
         File.WriteAllText(path, new string('x', 8192));
         var e = Assert.Throws<StoreException>(() => AbiStore.Open(StoreLocation.Resolve(path), create: true));

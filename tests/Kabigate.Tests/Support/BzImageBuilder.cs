@@ -39,12 +39,12 @@ internal static class BzImageBuilder
     /// <summary>Compresses <paramref name="elf"/> as kbuild does for each CONFIG_KERNEL_* choice, with the real tool.</summary>
     public static byte[] Compress(string tool, byte[] elf) => tool switch
     {
-        "gzip" => ExternalTool.Compress("gzip", elf, "-n", "-9"),
-        "xz" => ExternalTool.Compress("xz", elf, "--check=crc32", "--x86", "--lzma2=,dict=1MiB"),
-        "zstd" => ExternalTool.Compress("zstd", elf, "-19", "-q"),
-        "lz4" => ExternalTool.Compress("lz4", elf, "-l", "-9", "-q"),
-        "bzip2" => ExternalTool.Compress("bzip2", elf, "-9"),
-        "lzma" => ExternalTool.Compress("lzma", elf, "-9"),
+        "gzip" => Tools.Compress("gzip", elf, "-n", "-9"),
+        "xz" => Tools.Compress("xz", elf, "--check=crc32", "--x86", "--lzma2=,dict=1MiB"),
+        "zstd" => Tools.Compress("zstd", elf, "-19", "-q"),
+        "lz4" => Tools.Compress("lz4", elf, "-l", "-9", "-q"),
+        "bzip2" => Tools.Compress("bzip2", elf, "-9"),
+        "lzma" => Tools.Compress("lzma", elf, "-9"),
         _ => throw new ArgumentOutOfRangeException(nameof(tool), tool, null),
     };
 

@@ -16,19 +16,13 @@ internal static partial class Depmod
     /// <summary>Lays the module files into ROOT/lib/modules/RELEASE/extra (symlinks) and runs depmod.</summary>
     public static IReadOnlySet<Finding> Run(IEnumerable<string> moduleFiles, string symvers, string release)
     {
-        var root = Tools.TempDir();
-        try
-        {
-            var extra = Path.Combine(root, "lib/modules", release, "extra");
-            Directory.CreateDirectory(extra);
-            foreach (var file in moduleFiles)
-                File.CreateSymbolicLink(Path.Combine(extra, Path.GetFileName(file)), file);
-            return RunOnTree(root, symvers, release);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        using var temp = new TempDirectory();
+        var root = temp.Path;
+        var extra = Path.Combine(root, "lib/modules", release, "extra");
+        Directory.CreateDirectory(extra);
+        foreach (var file in moduleFiles)
+            File.CreateSymbolicLink(Path.Combine(extra, Path.GetFileName(file)), file);
+        return RunOnTree(root, symvers, release);
     }
 
     /// <summary>Runs depmod on an existing ROOT/lib/modules/RELEASE tree.</summary>

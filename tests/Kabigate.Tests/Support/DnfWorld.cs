@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Kabigate.Tests.Support;
 
 /// <summary>
@@ -22,9 +20,11 @@ public sealed class DnfWorld : IDisposable
 {
     private static readonly RealData Data = RealData.Instance;
 
+    private readonly TempDirectory _temp = new();
+
     public DnfWorld()
     {
-        Root = Directory.CreateTempSubdirectory("kabigate-dnf-").FullName;
+        Root = _temp.Path;
         var packages = Data.Root + "/packages/repo";
         string Headers(string release) => Path.Combine(Data.Root, "scratch", $"headers-{release}", "Module.symvers");
         string Kmods(string release, params string[] names) => string.Join(' ', names.Select(n => $"'{Data.Kmod(release, n)}'"));
@@ -66,19 +66,7 @@ public sealed class DnfWorld : IDisposable
     public string Kabigate { get; }
 
     /// <summary>The checkout (where tests/rpms and packaging/dnf are).</summary>
-    public static string SourceRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "packaging", "dnf", "kabigate.py")))
-                    return dir.FullName;
-            }
-
-            throw new InvalidOperationException("cannot find the checkout above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string SourceRoot => SourceTree.Root;
 
     /// <summary>The kernel RPM release of an ABI with an optional suffix, e.g. <c>6.1.0-47.amd64.r2</c>.</summary>
     public static string Kernel(string release, string suffix = "") => RealData.RpmRelease(release) + suffix;
@@ -129,17 +117,7 @@ public sealed class DnfWorld : IDisposable
         return root;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a leftover temp folder is no test failure
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     internal static string Shell(string script)
     {
@@ -180,15 +158,8 @@ public sealed class DnfRoot(DnfWorld world, string dir)
     public (int Exit, string Stdout, string Stderr) Dnf(params string[] args)
     {
         string[] all = ["-c", Config, "--installroot", InstallRoot, "--releasever", "12", "-y", "--nogpgcheck", .. args];
-        var info = new ProcessStartInfo("dnf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in all)
-            info.ArgumentList.Add(arg);
-        info.Environment["LC_ALL"] = "C.UTF-8";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var (exit, stdout, stderr) = Tools.Execute("dnf", all, environment: new Dictionary<string, string> { ["LC_ALL"] = "C.UTF-8" });
+        return (exit, System.Text.Encoding.UTF8.GetString(stdout), stderr);
     }
 
     /// <summary>The installed packages as rpm itself lists them (<c>rpm --root ROOT -qa</c>), sorted.</summary>

@@ -2,10 +2,23 @@ namespace Kabigate.Tests.Support;
 
 /// <summary>
 /// The real kernels and kmods tests/prepare-data.sh fetched and built (see DATA/provenance.txt): Debian's
-/// linux-headers packages of several 6.1.0 ABIs, an image package, and the test kmods built against two of them.
+/// linux-headers packages of several 6.1.0 ABIs, an image package, and the test kmods built against two of them; and
+/// the real files some format tests read on their own (<see cref="DebianSymvers"/>, <see cref="DebDirectory"/>).
+/// Tests that use them are <see cref="RealDataFactAttribute"/>s (or <see cref="RealFileFactAttribute"/>s,
+/// <see cref="RealDebFactAttribute"/>s), skipped with the reason when the data is absent, and carry the trait
+/// <c>Category=RealData</c> so they can be filtered out.
 /// </summary>
 internal sealed class RealData
 {
+    /// <summary>Debian 12's <c>linux-headers-6.1.0-47-amd64</c> (apt-get install), 25k rows, 5-column format.</summary>
+    public const string DebianSymvers = "/usr/src/linux-headers-6.1.0-47-amd64/Module.symvers";
+
+    /// <summary>The pattern of the real headers package the .deb tests read.</summary>
+    public const string HeadersDebPattern = "linux-headers-6.1.0-*-amd64_*.deb";
+
+    /// <summary>The pattern of the real kernel image package.</summary>
+    public const string ImageDebPattern = "linux-image-6.1.0-*-amd64_*.deb";
+
     private static readonly Lazy<RealData> Shared = new(Load);
 
     private RealData(string root, Dictionary<string, string> manifest)
@@ -17,6 +30,52 @@ internal sealed class RealData
     }
 
     public static RealData Instance => Shared.Value;
+
+    /// <summary>The data folder: <c>$KABIGATE_TEST_DATA</c>, else <c>$XDG_CACHE_HOME/kabigate-tests</c> (<c>~/.cache</c>).</summary>
+    public static string DataRoot
+    {
+        get
+        {
+            var root = Environment.GetEnvironmentVariable("KABIGATE_TEST_DATA");
+            if (!string.IsNullOrEmpty(root))
+                return root;
+            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(cache, "kabigate-tests");
+        }
+    }
+
+    /// <summary>Why the prepared data cannot be used, or null when tests/prepare-data.sh has filled <see cref="DataRoot"/>.</summary>
+    public static string? Missing => File.Exists(Path.Combine(DataRoot, "manifest.env")) ? null
+        : $"needs the real test data (kernels, kbuild-built kmods, RPMs) in {DataRoot}: ./test prepares it (tests/prepare-data.sh); set KABIGATE_TEST_DATA";
+
+    /// <summary>
+    /// The directory of real .debs: <c>$KABIGATE_TEST_DEBS</c>; else <c>/tmp/debcache</c> (filled by
+    /// <c>apt-get download linux-headers-6.1.0-50-amd64</c> and friends); else the <c>debs</c> folder of <see cref="DataRoot"/>.
+    /// </summary>
+    public static string DebDirectory
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("KABIGATE_TEST_DEBS") is { Length: > 0 } explicitDir)
+                return explicitDir;
+            return Directory.Exists("/tmp/debcache") ? "/tmp/debcache" : Path.Combine(DataRoot, "debs");
+        }
+    }
+
+    /// <summary>The first <see cref="HeadersDebPattern"/> match (no flavour such as cloud or rt), or null.</summary>
+    public static string? FirstHeadersDeb => FindDeb(HeadersDebPattern);
+
+    /// <summary>The first .deb in <see cref="DebDirectory"/> matching <paramref name="pattern"/>, skipping the cloud and rt flavours, or null.</summary>
+    public static string? FindDeb(string pattern)
+    {
+        if (!Directory.Exists(DebDirectory))
+            return null;
+        return Directory.EnumerateFiles(DebDirectory, pattern)
+            .Where(p => !Path.GetFileName(p).Contains("-cloud-", StringComparison.Ordinal)
+                && !Path.GetFileName(p).Contains("-rt-", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
 
     public string Root { get; }
 
@@ -70,15 +129,64 @@ internal sealed class RealData
 
     private static RealData Load()
     {
-        var root = Environment.GetEnvironmentVariable("KABIGATE_TEST_DATA");
-        if (string.IsNullOrEmpty(root))
-            root = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "kabigate-tests");
+        var root = DataRoot;
         var manifest = Path.Combine(root, "manifest.env");
         if (!File.Exists(manifest))
-            throw new InvalidOperationException($"no real test data in {root}: run ./test (it runs tests/prepare-data.sh)");
+            throw new InvalidOperationException(Missing);
         var values = File.ReadAllLines(manifest)
             .Where(l => l.Contains('=', StringComparison.Ordinal))
             .ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim('"'));
         return new RealData(root, values);
+    }
+}
+
+/// <summary>A fact that needs the prepared real data (and tools): skipped with the reason when any is missing.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealDataFactAttribute : FactAttribute
+{
+    public RealDataFactAttribute(params string[] tools) => Skip = RealData.Missing ?? Needs.MissingTools(tools);
+}
+
+/// <summary>A theory that needs the prepared real data (and tools): skipped with the reason when any is missing.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealDataTheoryAttribute : TheoryAttribute
+{
+    public RealDataTheoryAttribute(params string[] tools) => Skip = RealData.Missing ?? Needs.MissingTools(tools);
+}
+
+/// <summary>A fact that needs the prepared real data and the test PostgreSQL server.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealDataPostgresFactAttribute : FactAttribute
+{
+    public RealDataPostgresFactAttribute(params string[] tools) => Skip = RealData.Missing ?? Needs.MissingPostgres() ?? Needs.MissingTools(tools);
+}
+
+/// <summary>A fact that reads one real file (e.g. <see cref="RealData.DebianSymvers"/>): skipped when it is absent.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealFileFactAttribute : FactAttribute
+{
+    public RealFileFactAttribute(string path, params string[] tools) =>
+        Skip = File.Exists(path) ? Needs.MissingTools(tools) : $"needs the real file '{path}': ./test installs it (tests/prepare-data.sh)";
+}
+
+/// <summary>A theory that reads one real file: skipped when it is absent.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealFileTheoryAttribute : TheoryAttribute
+{
+    public RealFileTheoryAttribute(string path)
+    {
+        if (!File.Exists(path))
+            Skip = $"needs the real file '{path}': ./test installs it (tests/prepare-data.sh)";
+    }
+}
+
+/// <summary>A fact that reads a real .deb matching a pattern in <see cref="RealData.DebDirectory"/>: skipped when there is none.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class RealDebFactAttribute : FactAttribute
+{
+    public RealDebFactAttribute(string pattern)
+    {
+        if (RealData.FindDeb(pattern) is null)
+            Skip = $"needs a real {pattern} in '{RealData.DebDirectory}': ./test downloads it (tests/prepare-data.sh)";
     }
 }

@@ -15,10 +15,10 @@ internal sealed class TestStore : IDisposable
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
 
-    private readonly string? _directory;
+    private readonly TempDirectory? _directory;
     private readonly string? _database;
 
-    private TestStore(string provider, string db, string? directory, string? database)
+    private TestStore(string provider, string db, TempDirectory? directory, string? database)
     {
         Provider = provider;
         Db = db;
@@ -35,8 +35,8 @@ internal sealed class TestStore : IDisposable
     {
         if (provider == Sqlite)
         {
-            var directory = Tools.TempDir();
-            return new TestStore(provider, Path.Combine(directory, "store.db"), directory, null);
+            var directory = new TempDirectory();
+            return new TestStore(provider, directory.Combine("store.db"), directory, null);
         }
         var admin = AdminUrl;
         var database = "kg_" + Guid.NewGuid().ToString("N")[..16];
@@ -94,16 +94,7 @@ internal sealed class TestStore : IDisposable
 
     public void Dispose()
     {
-        if (_directory is not null)
-        {
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        _directory?.Dispose();
         if (_database is not null)
         {
             NpgsqlConnection.ClearAllPools();

@@ -87,7 +87,7 @@ internal static class WeakUpdatesTree
     private static void WriteSymversGz(string release, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, ExternalTool.Compress("gzip", File.ReadAllBytes(Symvers(release)), "-n"));
+        File.WriteAllBytes(path, Tools.Compress("gzip", File.ReadAllBytes(Symvers(release)), "-n"));
     }
 
     /// <summary>The wanted members of a linux-image package, extracted once by dpkg-deb and tar (independently of kabigate).</summary>

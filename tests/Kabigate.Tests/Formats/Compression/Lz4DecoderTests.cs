@@ -18,25 +18,25 @@ public class Lz4DecoderTests
         return data;
     });
 
-    private static byte[] Lz4(byte[] data) => ExternalTool.Compress("lz4", data, "-l", "-9", "-q");
+    private static byte[] Lz4(byte[] data) => Tools.Compress("lz4", data, "-l", "-9", "-q");
 
     private static byte[] Decompress(byte[] compressed, long cap = long.MaxValue) =>
         Kabigate.Formats.Compression.DecompressAll(compressed, Source, cap);
 
-    [Fact]
+    [ToolFact("lz4")]
     public void Sniff_RecognisesTheLegacyMagic()
     {
         Assert.Equal(CompressionKind.Lz4Legacy, Kabigate.Formats.Compression.Sniff(Lz4("x"u8.ToArray())));
         Assert.Equal(CompressionKind.None, Kabigate.Formats.Compression.Sniff([0x04, 0x22, 0x4d, 0x18])); // the modern frame
     }
 
-    [Fact]
+    [ToolFact("lz4")]
     public void DecompressAll_ManyBlocks()
     {
         Assert.Equal(Large.Value, Decompress(Lz4(Large.Value)));
     }
 
-    [Fact]
+    [ToolFact("lz4")]
     public void OpenDecompressing_SmallReadsFromASmallInput()
     {
         var sample = Large.Value[..(1 << 20)];
@@ -49,14 +49,14 @@ public class Lz4DecoderTests
         Assert.Equal(sample, result.ToArray());
     }
 
-    [Fact]
+    [ToolFact("lz4")]
     public void DecompressAll_ConcatenatedFramesAndEmptyInput()
     {
         Assert.Equal("headtail"u8.ToArray(), Decompress([.. Lz4("head"u8.ToArray()), .. Lz4("tail"u8.ToArray())]));
         Assert.Empty(Decompress(Lz4([])));
     }
 
-    [Theory]
+    [ToolTheory("lz4")]
     [InlineData(0)]      // nothing at all
     [InlineData(2)]      // inside the magic
     [InlineData(6)]      // inside the first block size
@@ -84,7 +84,7 @@ public class Lz4DecoderTests
         Assert.StartsWith("lz4: corrupt block (4 bytes, LZ4_decompress_safe returned -", ex.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact("lz4")]
     public void Malformed_TheCapApplies()
     {
         var sample = Large.Value[..(1 << 20)];

@@ -25,7 +25,7 @@ internal static class DebFixtures
         File.WriteAllBytes(Path.Combine(src, "empty"), []);
         File.CreateSymbolicLink(Path.Combine(src, "link"), "Module.symvers");
         string output = temp.Combine("out.deb");
-        ExternalTool.Run("dpkg-deb", ["--root-owner-group", "-Z" + compression, "--build", root, output]);
+        Tools.RunBytes("dpkg-deb", ["--root-owner-group", "-Z" + compression, "--build", root, output]);
         return File.ReadAllBytes(output);
     }
 

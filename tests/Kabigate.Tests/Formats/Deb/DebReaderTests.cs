@@ -238,11 +238,11 @@ public class DebReaderTests
         Assert.Equal($"{Source}!{name}", ex.SourcePath);
     }
 
-    [Fact]
+    [ToolFact("bzip2")]
     public void Bzip2DataMember_ReadsLikeTheOthers()
     {
         byte[] tar = DebFixtures.Tar(("./usr/share/doc/x/readme", "old debs used bzip2"u8.ToArray()));
-        var entry = Assert.Single(ReadAll(DebFixtures.Deb("data.tar.bz2", ExternalTool.Compress("bzip2", tar))));
+        var entry = Assert.Single(ReadAll(DebFixtures.Deb("data.tar.bz2", Tools.Compress("bzip2", tar))));
         Assert.Equal("old debs used bzip2"u8.ToArray(), entry.Data);
     }
 
@@ -302,12 +302,12 @@ public class DebReaderTests
         Assert.Equal("fixture.deb!control.tar: no 'control' file", ex.Message);
     }
 
-    [RealDebFact(FormatsRealData.HeadersDebPattern)]
+    [RealDebFact(Support.RealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebSymversMatchesDpkgDebAndTar()
     {
-        string deb = FormatsRealData.HeadersDeb!;
-        byte[] expected = ExternalTool.Run("bash", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xO --wildcards '*/Module.symvers'", "bash", deb]);
+        string deb = Support.RealData.FirstHeadersDeb!;
+        byte[] expected = Tools.RunBytes("bash", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xO --wildcards '*/Module.symvers'", "bash", deb]);
         Assert.True(expected.Length > 1_000_000);
 
         using var stream = new NonSeekableStream(File.OpenRead(deb));
@@ -316,17 +316,17 @@ public class DebReaderTests
         Assert.Matches(@"^usr/src/linux-headers-6\.1\.0-\d+-amd64/Module\.symvers$", entry.Path);
         Assert.Equal(SymversReader.Read(expected, "dpkg"), SymversReader.Read(entry.Data, entry.Path));
 
-        string[] fields = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["-f", deb, "Package", "Version", "Architecture"])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] fields = Encoding.UTF8.GetString(Tools.RunBytes("dpkg-deb", ["-f", deb, "Package", "Version", "Architecture"])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var control = DebReader.ReadControl(deb);
         Assert.Equal<string>(fields, [$"Package: {control.Package}", $"Version: {control.Version}", $"Architecture: {control.Architecture}"]);
     }
 
-    [RealDebFact(FormatsRealData.HeadersDebPattern)]
+    [RealDebFact(Support.RealData.HeadersDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_HeadersDebRegularFilesMatchDpkgDebListing()
     {
-        string deb = FormatsRealData.HeadersDeb!;
-        string listing = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--fsys-tarfile", deb]) is var tar ? ExternalTool.Run("tar", ["-t", "-v"], tar) : []);
+        string deb = Support.RealData.FirstHeadersDeb!;
+        string listing = Encoding.UTF8.GetString(Tools.RunBytes("dpkg-deb", ["--fsys-tarfile", deb]) is var tar ? Tools.RunBytes("tar", ["-t", "-v"], tar) : []);
         var expected = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l[0] == '-')
             .Select(l => l[(l.IndexOf(" ./", StringComparison.Ordinal) + 3)..])
@@ -338,12 +338,12 @@ public class DebReaderTests
         Assert.Equal(expected, all);
     }
 
-    [RealDebFact(FormatsRealData.ImageDebPattern)]
+    [RealDebFact(Support.RealData.ImageDebPattern)]
     [Trait("Category", "RealData")]
     public void RealData_ImageDebControlMatchesDpkgDeb()
     {
-        string deb = FormatsRealData.FindDeb(FormatsRealData.ImageDebPattern)!;
-        string expected = Encoding.UTF8.GetString(ExternalTool.Run("dpkg-deb", ["--showformat=${Package} ${Version} ${Architecture}", "-W", deb]));
+        string deb = Support.RealData.FindDeb(Support.RealData.ImageDebPattern)!;
+        string expected = Encoding.UTF8.GetString(Tools.RunBytes("dpkg-deb", ["--showformat=${Package} ${Version} ${Architecture}", "-W", deb]));
         var control = DebReader.ReadControl(deb);
         Assert.Equal(expected, $"{control.Package} {control.Version} {control.Architecture}");
     }

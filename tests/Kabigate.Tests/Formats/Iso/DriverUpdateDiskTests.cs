@@ -1,6 +1,7 @@
 using System.Text;
 using Kabigate.Formats;
 using Kabigate.Formats.Iso;
+using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.Formats.Iso;
 
@@ -26,7 +27,7 @@ public class DriverUpdateDiskTests(IsoImagesFixture fixture) : IClassFixture<Iso
     private string MakeIso(string tree, params string[] options) =>
         Xorriso.Make(tree, Path.Combine(fixture.Scratch("dud"), "dud.iso"), options);
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [InlineData("-R", "-J")]
     [InlineData("-R")]
     [InlineData("-J", "--norock")]
@@ -59,7 +60,7 @@ public class DriverUpdateDiskTests(IsoImagesFixture fixture) : IClassFixture<Iso
         Assert.Equal(PpcRpm, image.ReadFile(disk.RpmsFor("ppc64le").Single(), 1 << 20));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Read_PlainIsoNames_MatchedAsLinuxShowsThem()
     {
         string tree = fixture.Scratch("dud-tree");
@@ -72,7 +73,7 @@ public class DriverUpdateDiskTests(IsoImagesFixture fixture) : IClassFixture<Iso
         Assert.Equal("RPMS/X86_64/REPODATA/REPOMD.XML", disk.Architectures.Single(a => a.Architecture == "x86_64").Repomd?.Path);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void FindAll_FindsDisksInSubdirectories_AsAnacondaDoes()
     {
         string tree = fixture.Scratch("dud-tree");
@@ -88,7 +89,7 @@ public class DriverUpdateDiskTests(IsoImagesFixture fixture) : IClassFixture<Iso
         Assert.Equal(2, disks[0].RpmsFor("x86_64").Length); // the root's disk does not take the second disk's RPMs
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void NotADisk_GivesNullAndNothing()
     {
         using var image = Iso9660Reader.Open(fixture.Get("rockridge-joliet").Path);
@@ -97,7 +98,7 @@ public class DriverUpdateDiskTests(IsoImagesFixture fixture) : IClassFixture<Iso
         Assert.Empty(DriverUpdateDisk.FindAll(image));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void MarkerWithoutRpmsDirectory_IsNotADisk()
     {
         string tree = fixture.Scratch("dud-tree");
@@ -108,7 +109,7 @@ public class DriverUpdateDiskTests(IsoImagesFixture fixture) : IClassFixture<Iso
         Assert.Null(DriverUpdateDisk.Read(image));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void OversizedMarker_Refused()
     {
         string tree = fixture.Scratch("dud-tree");

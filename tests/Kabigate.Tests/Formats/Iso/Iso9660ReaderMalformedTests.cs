@@ -1,5 +1,6 @@
 using Kabigate.Formats;
 using Kabigate.Formats.Iso;
+using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.Formats.Iso;
 
@@ -31,7 +32,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         return ex;
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void NotAnImage_NoPrimaryDescriptor()
     {
         var ex = Fails(IsoTrees.Random(64 << 10, seed: 5));
@@ -39,7 +40,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal(0x8000, ex.Offset);
     }
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [InlineData(0)]
     [InlineData(32768)]
     [InlineData(34000)]
@@ -49,7 +50,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal($"not an ISO 9660 image: {length} bytes is too short for a volume descriptor at sector 16", Fails(image).Reason);
     }
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [InlineData(true)]
     [InlineData(false)]
     public void Truncated_ExtentPastTheEnd(bool inData)
@@ -68,7 +69,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.EndsWith($"({cut} bytes; truncated?)", ex.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void FileExtentPastTheEnd()
     {
         byte[] image = PlainImage(out _);
@@ -80,7 +81,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal(record, ex.Offset);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void DirectoryExtentPastTheEnd()
     {
         byte[] image = PlainImage(out _);
@@ -92,7 +93,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal(record, ex.Offset);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void ZeroRecordLength_SkipsToTheNextSector_AsLibisofsDoes()
     {
         byte[] image = PlainImage(out string path);
@@ -111,7 +112,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal(Xorriso.List(path).Files, iso.Entries.Where(e => !e.IsDirectory).Select(e => e.Path).ToHashSet());
     }
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [InlineData("DIR", "root")]   // DIR points at the root directory
     [InlineData("SUB", "DIR")]    // DIR/SUB points at its parent
     public void DirectoryCycle_Refused(string identifier, string target)
@@ -129,7 +130,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal($"directory '{path}' has the same extent as '{other}' (a directory cycle?)", ex.Reason);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void RecordShorterThanItsFixedPart()
     {
         byte[] image = PlainImage(out _);
@@ -141,7 +142,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal(record, ex.Offset);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void IdentifierLongerThanItsRecord()
     {
         byte[] image = PlainImage(out _);
@@ -152,7 +153,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal($"directory '/DIR/SUB' has a 200-byte file identifier in a record of {image[record]} bytes", ex.Reason);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void MultiExtentFileNotContinued()
     {
         byte[] image = PlainImage(out _);
@@ -162,7 +163,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal("multi-extent file '/DIR/SUB/FILE.TXT' is not continued by a record of the same name", Fails(image).Reason);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void UnsupportedBlockSize()
     {
         byte[] image = PlainImage(out _);
@@ -173,7 +174,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal((16 * 2048) + 128, ex.Offset);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void ContinuationAreaPointingAtItself_IsBounded()
     {
         byte[] image = File.ReadAllBytes(fixture.Get("rockridge").Path);
@@ -187,7 +188,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Matches("^system use area of '.*' has more than 32 continuation areas \\(a 'CE' loop\\?\\)$", ex.Reason);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void SystemUseEntryRunningPastItsArea()
     {
         byte[] image = File.ReadAllBytes(fixture.Get("rockridge").Path);
@@ -197,7 +198,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Matches("^system use entry 'CE' of '.*' runs past the end of its area$", Fails(image).Reason);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void ContinuationAreaPastTheEnd()
     {
         byte[] image = File.ReadAllBytes(fixture.Get("rockridge").Path);
@@ -207,7 +208,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Matches("^extent of '.*' \\(\\d+ bytes at 0x[0-9a-f]+\\) lies past the end of the image", Fails(image).Reason);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void FileShrunkAfterOpening_ReadFails()
     {
         byte[] image = File.ReadAllBytes(fixture.Get("rockridge").Path);
@@ -222,7 +223,7 @@ public class Iso9660ReaderMalformedTests(IsoImagesFixture fixture) : IClassFixtu
         Assert.Equal("file '/data/multi-sector.bin' is truncated", ex.Reason);
     }
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [InlineData(1000, false)]
     [InlineData(1030, true)]
     public void DeepNesting_ReadWithoutRecursion_UpToTheLimit(int levels, bool refused)

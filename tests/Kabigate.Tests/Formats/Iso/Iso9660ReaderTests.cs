@@ -12,7 +12,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
 
     private static IsoImage Open(SampleIso iso) => Iso9660Reader.Open(new MemoryStream(File.ReadAllBytes(iso.Path)), iso.Path);
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [MemberData(nameof(Kinds))]
     public void Entries_MatchXorrisoFind(string kind)
     {
@@ -25,7 +25,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Equal(image.Entries.Length, image.Entries.Select(e => e.Path).Distinct().Count());
     }
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [MemberData(nameof(Kinds))]
     public void Contents_MatchOsirroxExtract(string kind)
     {
@@ -44,7 +44,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         }
     }
 
-    [Theory]
+    [ToolTheory("xorriso", "osirrox")]
     [InlineData("rockridge-joliet")]
     [InlineData("rockridge")]
     [InlineData("relocated")]
@@ -61,7 +61,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Equal(60, image.Entries.Count(e => e.Path.StartsWith("many/", StringComparison.Ordinal)));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Relocated_FollowsChildLinksAndHidesRelocatedDirectories()
     {
         var relocated = fixture.Get("relocated");
@@ -75,7 +75,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Equal(unrelocated.Entries.Select(e => (e.Path, e.IsDirectory)).ToHashSet(), image.Entries.Select(e => (e.Path, e.IsDirectory)).ToHashSet());
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Joliet_UsesUcs2Names_TruncatedAsXorrisoWroteThem()
     {
         var iso = fixture.Get("joliet");
@@ -89,7 +89,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Null(image.Find("data/link")); // Joliet cannot hold symbolic links
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Plain_StripsVersionAndTrailingDot()
     {
         using var image = Open(fixture.Get("plain"));
@@ -102,7 +102,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.DoesNotContain(image.Entries, e => e.Path.Contains(';', StringComparison.Ordinal));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void MultiSectorFile_ReadsWhole_AndStreamsWithSeeks()
     {
         byte[] expected = File.ReadAllBytes(Path.Combine(fixture.Source, "data", "multi-sector.bin"));
@@ -126,7 +126,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Equal(0, stream.Read(new byte[100], 0, 100));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void ReadFile_RefusesFilesOverTheLimit()
     {
         using var image = Open(fixture.Get("rockridge"));
@@ -137,7 +137,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Throws<ArgumentException>(() => image.OpenFile(image.Find("data")!));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Entries_DirectoriesComeBeforeTheirContents()
     {
         using var image = Open(fixture.Get("rockridge-joliet"));
@@ -154,7 +154,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.True(emptyDirectory.IsDirectory);
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Open_PathForm_ReadsTheFileAndVolumeIdentifier()
     {
         var iso = fixture.Get("rockridge-joliet");
@@ -167,7 +167,7 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Equal("read me\n", Encoding.ASCII.GetString(image.ReadFile(image.Find("README.TXT")!, 100)));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Open_StartsAtTheStreamsPosition()
     {
         byte[] iso = File.ReadAllBytes(fixture.Get("rockridge").Path);
@@ -177,14 +177,14 @@ public class Iso9660ReaderTests(IsoImagesFixture fixture) : IClassFixture<IsoIma
         Assert.Equal("read me\n"u8.ToArray(), image.ReadFile(image.Find("README.TXT")!, 100));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void Open_RefusesAStreamThatCannotSeek()
     {
         byte[] iso = File.ReadAllBytes(fixture.Get("plain").Path);
         Assert.Throws<ArgumentException>(() => Iso9660Reader.Open(new Deb.NonSeekableStream(new MemoryStream(iso)), "pipe"));
     }
 
-    [Fact]
+    [ToolFact("xorriso", "osirrox")]
     public void MultiExtent_RecordsAreJoined_AsOsirroxDoes()
     {
         // Two adjacent files become one multi-extent file: the first record gets the multi-extent flag and the

@@ -1,19 +1,20 @@
-using System.Diagnostics;
 using System.Text;
 using Kabigate.Tests.Support;
 
 namespace Kabigate.Tests.Formats.Iso;
 
 /// <summary>
-/// Makes real ISO images with xorriso (installed from Debian when missing: tests run as root) and reads them back with
+/// Makes real ISO images with xorriso (the tests that do are [ToolFact("xorriso", "osirrox")]) and reads them back with
 /// xorriso and osirrox, the oracle the reader is compared with.
 /// </summary>
 internal static class Xorriso
 {
-    private static readonly Lazy<bool> Installed = new(Install);
-
-    /// <summary>Makes sure <c>xorriso</c> and <c>osirrox</c> are on the PATH.</summary>
-    public static void Require() => _ = Installed.Value;
+    /// <summary>What the tests that make images need; ./test installs them (tests/prepare-data.sh).</summary>
+    public static void Require()
+    {
+        if (Needs.MissingTools(["xorriso", "osirrox"]) is { } missing)
+            throw new InvalidOperationException(missing);
+    }
 
     /// <summary>Runs xorriso with its arguments in a UTF-8 locale and returns stdout; fails on a non-zero exit.</summary>
     public static string Run(params string[] arguments) => RunTool("xorriso", arguments);
@@ -58,38 +59,9 @@ internal static class Xorriso
         return outputDirectory;
     }
 
-    private static string RunTool(string tool, string[] arguments)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        info.Environment["LC_ALL"] = "C.UTF-8"; // names are UTF-8 on disk and in -find's output
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start '{tool}'");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"'{tool} {string.Join(' ', arguments)}' exited {process.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
-
-    private static bool Install()
-    {
-        if (OnPath("xorriso") && OnPath("osirrox"))
-            return true;
-        // As tests/prepare-data.sh does; the package lists may be missing on a fresh machine.
-        var (code, _, _) = Tools.Run("apt-get", "install", "-y", "-q", "xorriso");
-        if (code != 0)
-        {
-            Tools.RunOk("apt-get", "update", "-q");
-            Tools.RunOk("apt-get", "install", "-y", "-q", "xorriso");
-        }
-
-        return OnPath("xorriso") ? true : throw new InvalidOperationException("xorriso is not installed and could not be installed");
-    }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, tool)));
+    // names are UTF-8 on disk and in -find's output
+    private static string RunTool(string tool, string[] arguments) =>
+        Encoding.UTF8.GetString(Tools.RunBytes(tool, arguments, environment: new Dictionary<string, string> { ["LC_ALL"] = "C.UTF-8" }));
 }
 
 /// <summary>The source tree the images are made of, and byte patches for malformed images.</summary>

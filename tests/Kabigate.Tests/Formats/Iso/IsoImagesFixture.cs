@@ -18,7 +18,6 @@ public sealed class IsoImagesFixture : IDisposable
 
     public IsoImagesFixture()
     {
-        Xorriso.Require();
         Source = IsoTrees.WriteSample(_temp.Combine("tree"));
     }
 

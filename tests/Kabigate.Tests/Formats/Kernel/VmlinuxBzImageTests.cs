@@ -22,10 +22,10 @@ public class VmlinuxBzImageTests
         Assert.Throws<ModuleFormatException>(() => VmlinuxReader.ReadExports(image, Source));
 
     [Theory]
-    [InlineData("gzip")]
-    [InlineData("xz")]
-    [InlineData("zstd")]
-    [InlineData("lz4")]
+    [ToolRow("gzip")]
+    [ToolRow("xz")]
+    [ToolRow("zstd")]
+    [ToolRow("lz4")]
     public void ReadExports_EachKernelCompressor(string tool)
     {
         var image = BzImageBuilder.FromElf(tool, Elf);
@@ -71,8 +71,8 @@ public class VmlinuxBzImageTests
     }
 
     [Theory]
-    [InlineData("bzip2", "bzip2 compressed kernel payload is not supported (gzip, xz, zstd and lz4 are)")]
-    [InlineData("lzma", "lzma compressed kernel payload is not supported (gzip, xz, zstd and lz4 are)")]
+    [ToolRow("bzip2", "bzip2 compressed kernel payload is not supported (gzip, xz, zstd and lz4 are)")]
+    [ToolRow("lzma", "lzma compressed kernel payload is not supported (gzip, xz, zstd and lz4 are)")]
     public void Unsupported_PayloadCompressorsAreNamed(string tool, string reason)
     {
         var ex = Fails(BzImageBuilder.FromElf(tool, Elf));
@@ -144,10 +144,10 @@ public class VmlinuxBzImageTests
     }
 
     [Theory]
-    [InlineData("gzip")]
-    [InlineData("xz")]
-    [InlineData("zstd")]
-    [InlineData("lz4")]
+    [ToolRow("gzip")]
+    [ToolRow("xz")]
+    [ToolRow("zstd")]
+    [ToolRow("lz4")]
     public void Malformed_TruncatedCompressedPayload(string tool)
     {
         // A consistent header around a payload that was cut short before mkpiggy saw it.
@@ -161,7 +161,7 @@ public class VmlinuxBzImageTests
         Assert.IsType<ModuleFormatException>(ex.InnerException);
     }
 
-    [Theory]
+    [ToolTheory("xz")]
     [InlineData(-1, "bzImage payload decompressed to more than {0} bytes, but its size trailer says {0}")]
     [InlineData(1, "bzImage payload decompressed to {1} bytes, but its size trailer says {0}")]
     public void Malformed_SizeTrailerDisagrees(int delta, string format)
@@ -172,7 +172,7 @@ public class VmlinuxBzImageTests
         Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, declared, Elf.Length), Fails(image).Reason);
     }
 
-    [Fact]
+    [ToolFact("xz")]
     public void Malformed_HugeSizeTrailer_IsRefusedWithoutDecoding()
     {
         var image = BzImageBuilder.Build(BzImageBuilder.Compress("xz", Elf), 0xfffffff0);
@@ -180,7 +180,7 @@ public class VmlinuxBzImageTests
         Assert.Equal("bzImage payload declares 4294967280 uncompressed bytes, more than the limit of 536870912", Fails(image).Reason);
     }
 
-    [Fact]
+    [ToolFact("xz")]
     public void Malformed_LyingSizeTrailerWithATinyPayload_AllocatesLittle()
     {
         // 400 MiB declared, a few hundred bytes of payload: the guess is bounded by the compressed size.
@@ -202,11 +202,11 @@ public class VmlinuxBzImageTests
         Assert.Equal("bzImage payload has no known compression magic ('0102030405060708')", ex.Reason);
     }
 
-    [Fact]
+    [ToolFact("gzip")]
     public void Malformed_PayloadThatIsNotElf()
     {
         var text = "not a kernel at all\n"u8.ToArray();
-        var ex = Fails(BzImageBuilder.Build(ExternalTool.Compress("gzip", text), (uint)text.Length));
+        var ex = Fails(BzImageBuilder.Build(Tools.Compress("gzip", text), (uint)text.Length));
 
         Assert.Equal("the bzImage payload is not a vmlinux ELF (magic '6E6F7420')", ex.Reason);
     }

@@ -21,10 +21,10 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
     private const string Old = "6.1.0-47-amd64";
     private const string New = "6.1.0-56-amd64";
 
-    [RealDataFact("/usr/src/linux-headers-" + Old + "/Module.symvers")]
+    [RealFileFact("/usr/src/linux-headers-" + Old + "/Module.symvers", "apt-get", "dpkg-deb")]
     public void Vmlinuz_6_1_0_47_EqualsModuleSymvers() => AssertEqualsSymvers(Old);
 
-    [RealDataFact("/usr/src/linux-headers-" + New + "/Module.symvers")]
+    [RealFileFact("/usr/src/linux-headers-" + New + "/Module.symvers", "apt-get", "dpkg-deb")]
     public void Vmlinuz_6_1_0_56_EqualsModuleSymvers() => AssertEqualsSymvers(New);
 
     private void AssertEqualsSymvers(string release)
@@ -75,26 +75,21 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
         output.WriteLine($"image: {Path.GetFileName(deb)} {Query("dpkg-deb", "-f", deb, "Version").Trim()} sha256={Sha256Prefix(deb)} ({deb})");
 
         // Only the one file: tar stops at its first occurrence, so the modules are not unpacked.
-        ExternalTool.Run("sh", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xf - --occurrence=1 -C \"$2\" \"./boot/vmlinuz-$3\"", "sh", deb, scratch.Path, release]);
+        Tools.RunBytes("sh", ["-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -xf - --occurrence=1 -C \"$2\" \"./boot/vmlinuz-$3\"", "sh", deb, scratch.Path, release]);
         var path = scratch.Combine("boot", "vmlinuz-" + release);
         Assert.True(File.Exists(path), $"{deb} has no ./boot/vmlinuz-{release}");
         return path;
     }
 
     private static string? FindImageDeb(string package) =>
-        new[] { FormatsRealData.DebDirectory, CacheDebDirectory }
+        new[] { Support.RealData.DebDirectory, CacheDebDirectory }
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, package + "_*.deb"))
             .Order(StringComparer.Ordinal)
             .FirstOrDefault();
 
     /// <summary>The debs folder of the shared test-data cache, where prepare-data.sh puts its downloads.</summary>
-    private static string CacheDebDirectory =>
-        Path.Combine(
-            Environment.GetEnvironmentVariable("KABIGATE_TEST_DATA") is { Length: > 0 } data
-                ? data
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "kabigate-tests"),
-            "debs");
+    private static string CacheDebDirectory => Path.Combine(Support.RealData.DataRoot, "debs");
 
     /// <summary>apt-get download into a private folder, moved into the cache only when complete.</summary>
     private string Download(string package)
@@ -106,7 +101,7 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
         try
         {
             output.WriteLine($"apt-get download {package} into {dir}");
-            ExternalTool.Run("apt-get", ["download", "-q", package], workingDirectory: partial);
+            Tools.RunBytes("apt-get", ["download", "-q", package], workingDirectory: partial);
             var deb = Directory.EnumerateFiles(partial, package + "_*.deb").Single();
             var target = Path.Combine(dir, Path.GetFileName(deb));
             File.Move(deb, target, overwrite: true);
@@ -122,7 +117,7 @@ public class VmlinuxRealDataTests(ITestOutputHelper output)
     {
         try
         {
-            return System.Text.Encoding.UTF8.GetString(ExternalTool.Run(tool, arguments)).Trim();
+            return System.Text.Encoding.UTF8.GetString(Tools.RunBytes(tool, arguments)).Trim();
         }
         catch (InvalidOperationException e)
         {

@@ -28,7 +28,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     private static string Package(string format = "", string name = "<name>k</name>", string version = "<version epoch=\"0\" ver=\"1\" rel=\"2\"/>") =>
         $"<package type=\"rpm\">{name}<arch>x86_64</arch>{version}<location href=\"x86_64/k.rpm\"/><format>{format}</format></package>\n";
 
-    [Theory]
+    [ToolTheory("rpmbuild", "createrepo_c", "rpm", "zstd")]
     [MemberData(nameof(Compressions))]
     public void CreaterepoPrimary_AgreesWithRpmQuery(string compression)
     {
@@ -51,7 +51,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void KernelProvides_AreTheSymversRows()
     {
         var kernel = PrimaryReader.Read(PrimaryOf(fixture.Repos["gz"])).Single(p => p.Name == "kernel-core" && p.Release == "47");
@@ -64,7 +64,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
         Assert.Equal(new RepoDependency("kernel-uname-r", "EQ", 0, "6.1.0", "47.amd64", false), uname);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void KmodRequires_CarryTheCrcsAndTheKernelRelease()
     {
         var foo = PrimaryReader.Read(PrimaryOf(fixture.Repos["xz"])).Single(p => p.Name == "kmod-foo");
@@ -81,15 +81,15 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
         Assert.Contains(new RepoDependency("(kernel-core or kernel-rt-core)", null, null, null, null, false), bar.Requires);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void PlainPrimary_IsReadToo()
     {
-        byte[] xml = ExternalTool.Run("gzip", ["-dc", PrimaryOf(fixture.Repos["gz"])]);
+        byte[] xml = Tools.RunBytes("gzip", ["-dc", PrimaryOf(fixture.Repos["gz"])]);
         var packages = PrimaryReader.Read(new MemoryStream(xml), Source).ToList();
         Assert.Equal(PrimaryReader.Read(PrimaryOf(fixture.Repos["xz"])).Select(p => p.Nevra), packages.Select(p => p.Nevra));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void Bzip2Primary_ReadsTheSameAsGzip()
     {
         var bz2 = PrimaryReader.Read(PrimaryOf(fixture.Repos["bz2"])).Select(p => p.Nevra).ToList();
@@ -127,11 +127,11 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
         output.WriteLine($"{count} packages, {all.BytesRead / 1e6:F1} MB of XML, in {clock.ElapsedMilliseconds} ms; heap growth at most {peak / 1e6:F1} MB");
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void PackagesWith25000ProvidesEach_TimingIsReportedNotAsserted()
     {
         string path = PrimaryOf(fixture.BigRepo);
-        long xmlBytes = ExternalTool.Run("gzip", ["-dc", path]).LongLength;
+        long xmlBytes = Tools.RunBytes("gzip", ["-dc", path]).LongLength;
         PrimaryReader.Read(path).ToList(); // warm up: JIT, page cache
         var clock = Stopwatch.StartNew();
         var packages = PrimaryReader.Read(path).ToList();
@@ -177,7 +177,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     {
         using var temp = new TempDirectory();
         string path = temp.Combine("primary.xml.zst");
-        File.WriteAllBytes(path, ExternalTool.Compress("zstd", Encoding.UTF8.GetBytes(Document(Package()))));
+        File.WriteAllBytes(path, Tools.Compress("zstd", Encoding.UTF8.GetBytes(Document(Package()))));
         Assert.Equal("k-1-2.x86_64", Assert.Single(PrimaryReader.Read(path)).Nevra);
     }
 
@@ -255,7 +255,7 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
         Assert.Equal(5, e.Line);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void Malformed_TruncatedCompressedPrimary()
     {
         byte[] xz = File.ReadAllBytes(PrimaryOf(fixture.Repos["xz"]));

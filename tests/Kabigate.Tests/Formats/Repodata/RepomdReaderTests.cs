@@ -13,7 +13,7 @@ public class RepomdReaderTests(RepoFixture fixture)
 
     private static Repomd Parse(string xml) => RepomdReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(xml)), Source);
 
-    [Theory]
+    [ToolTheory("rpmbuild", "createrepo_c", "rpm", "zstd")]
     [InlineData("gz")]
     [InlineData("xz")]
     [InlineData("bz2")]

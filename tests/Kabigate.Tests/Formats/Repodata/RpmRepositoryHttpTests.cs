@@ -29,7 +29,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
 
     private string Serve(string compression) => RepoFixture.CopyRepo(fixture.Repos[compression], _temp.Combine("served"));
 
-    [Theory]
+    [ToolTheory("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     [InlineData("gz")]
     [InlineData("xz")]
     [InlineData("zstd")]
@@ -69,7 +69,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.Equal(2, Directory.EnumerateFiles(Options.CacheDirectory!, "*", SearchOption.AllDirectories).Count());
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     public void Remote_ChangedRepository_FetchesTheNewPrimaryAndDropsTheOld()
     {
         string served = Serve("gz");
@@ -90,7 +90,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.Equal(2, server.Count("-primary.xml.gz"));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     public void Remote_LyingRepository_IsRefusedAndTheCacheIsUntouched()
     {
         string served = Serve("gz");
@@ -118,7 +118,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.False(Directory.Exists(RpmRepository.CacheDirectoryFor(server.BaseUrl, fresh)));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     public void Remote_OpenPackage_DownloadsVerifiesAndReuses()
     {
         string served = Serve("xz");
@@ -138,7 +138,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.Equal(1, server.Count(foo.LocationHref));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     public void Remote_LyingPackage_IsRefusedAndNotCached()
     {
         string served = Serve("gz");
@@ -152,7 +152,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.False(Directory.Exists(Path.Combine(repository.CacheDirectory!, "packages")));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void LocalMetadata_WithXmlBase_DownloadsPackagesFromThere()
     {
         // createrepo_c --baseurl writes <location xml:base="URL" href="…"/>: metadata here, packages on a server.
@@ -183,7 +183,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.False(Directory.Exists(Options.CacheDirectory));
     }
 
-    [Fact]
+    [ToolFact("python3")]
     public void Remote_NotFound()
     {
         using var server = new PythonHttpServer(_temp.Path);
@@ -234,7 +234,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.DoesNotContain('\n', e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     public void Remote_TooLarge()
     {
         using var server = new PythonHttpServer(Serve("gz"));
@@ -242,7 +242,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.Equal($"{server.BaseUrl}repodata/repomd.xml: download exceeds the limit of 100 bytes", e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd", "python3")]
     public void Remote_MalformedRepomd()
     {
         string served = Serve("gz");
@@ -252,7 +252,7 @@ public sealed class RpmRepositoryHttpTests(RepoFixture fixture) : IDisposable
         Assert.Equal($"{server.BaseUrl}repodata/repomd.xml:3: malformed XML: The 'data' start tag on line 2 position 2 does not match the end tag of 'repomd'.", e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void CacheDirectoryFor_NormalisesTheBaseUrl()
     {
         string a = RpmRepository.CacheDirectoryFor("http://127.0.0.1:8080/repo", Options);

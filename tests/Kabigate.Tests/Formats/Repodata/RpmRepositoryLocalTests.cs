@@ -15,7 +15,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
 
     private static string PrimaryHref(string repo) => RepomdReader.Read(Path.Combine(repo, "repodata", "repomd.xml")).Find("primary")!.LocationHref;
 
-    [Theory]
+    [ToolTheory("rpmbuild", "createrepo_c", "rpm", "zstd")]
     [MemberData(nameof(Compressions))]
     public void Directory_ReadsVerifiedPrimaryInPlace(string compression)
     {
@@ -34,7 +34,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
             repository.ReadPackages().Select(p => p.Nevra).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void FileUrl_IsADirectory()
     {
         using var repository = RpmRepository.Open(new Uri(fixture.Repos["xz"]).AbsoluteUri);
@@ -42,7 +42,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         Assert.Equal(4, repository.ReadPackages().Count());
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void OpenPackage_GivesTheVerifiedFile()
     {
         using var repository = RpmRepository.Open(fixture.Repos["gz"]);
@@ -55,7 +55,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         }
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void LyingPrimary_IsRefused()
     {
         using var temp = new TempDirectory();
@@ -63,12 +63,12 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         string href = PrimaryHref(repo);
         string expected = href["repodata/".Length..][..64];
         string primary = Path.Combine(repo, href);
-        File.WriteAllBytes(primary, ExternalTool.Compress("gzip", Encoding.UTF8.GetBytes("<metadata xmlns=\"http://linux.duke.edu/metadata/common\"/>")));
+        File.WriteAllBytes(primary, Tools.Compress("gzip", Encoding.UTF8.GetBytes("<metadata xmlns=\"http://linux.duke.edu/metadata/common\"/>")));
         var e = Assert.Throws<ModuleFormatException>(() => RpmRepository.Open(repo));
         Assert.Equal($"{repo}: checksum mismatch for {href}: expected sha256 {expected}, got {Sha256(primary)}", e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void LyingPackage_IsRefused()
     {
         using var temp = new TempDirectory();
@@ -94,7 +94,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         Assert.Equal($"{missing}: no such directory (a repository is a directory or an http(s):// URL)", e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void MissingPrimary()
     {
         using var temp = new TempDirectory();
@@ -105,7 +105,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         Assert.Equal($"{repo}: {href}, named by repomd.xml, does not exist", e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void Malformed_Repomd()
     {
         using var temp = new TempDirectory();
@@ -119,12 +119,12 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         Assert.StartsWith($"{repomd}:{e.Line}: malformed XML: Unexpected end of file", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void Malformed_PrimaryWithAMatchingChecksum_FailsWhileReading()
     {
         using var temp = new TempDirectory();
         string repo = RepoFixture.CopyRepo(fixture.Repos["gz"], temp.Combine("repo"));
-        byte[] bad = ExternalTool.Compress("gzip", Encoding.UTF8.GetBytes(
+        byte[] bad = Tools.Compress("gzip", Encoding.UTF8.GetBytes(
             "<?xml version=\"1.0\"?>\n<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n<package type=\"rpm\">\n<name>x</name>\n<format><rpm:provides><rpm:entry name=\"a\" flags=\"EQ\" ver=\"1\">\n</metadata>\n"));
         string hex = Convert.ToHexStringLower(SHA256.HashData(bad));
         string href = $"repodata/{hex}-primary.xml.gz";
@@ -137,7 +137,7 @@ public class RpmRepositoryLocalTests(RepoFixture fixture)
         Assert.Equal($"{Path.Combine(repo, href)}:6: malformed XML: The 'rpm:entry' start tag on line 5 position 24 does not match the end tag of 'metadata'.", e.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "createrepo_c", "rpm", "zstd")]
     public void UnsupportedChecksumType()
     {
         using var temp = new TempDirectory();

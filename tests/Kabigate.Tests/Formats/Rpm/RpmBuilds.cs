@@ -46,24 +46,14 @@ public sealed class RpmBuilds : IDisposable
 
     private string RunRpmbuild(string name, string payload, string spec)
     {
-        if (!File.Exists("/usr/bin/rpmbuild"))
-            throw new InvalidOperationException("rpmbuild is not installed: run ./test (tests/prepare-data.sh installs rpm, rpm2cpio and cpio)");
         string top = _temp.Combine($"{name}-{payload}");
         string root = Path.Combine(top, "root");
         WriteTree(root);
         string specPath = Path.Combine(top, name + ".spec");
         File.WriteAllText(specPath, spec.Replace("@ROOT@", root, StringComparison.Ordinal));
         string output = Path.Combine(top, "out");
-        Tools.RunOk(
-            "rpmbuild", "-bb", "--quiet",
-            "--define", $"_topdir {top}/top",
-            "--define", $"_rpmdir {output}",
-            "--define", $"_binary_payload {payload}",
-            "--define", "__spec_install_post %{nil}",
-            "--define", "debug_package %{nil}",
-            "--define", "_build_id_links none",
-            "--define", "_unpackaged_files_terminate_build 0",
-            specPath);
+        Rpmbuild.Build(specPath, $"{top}/top", output,
+            $"_binary_payload {payload}", "__spec_install_post %{nil}", "debug_package %{nil}", "_build_id_links none", "_unpackaged_files_terminate_build 0");
         return Directory.EnumerateFiles(output, "*.rpm", SearchOption.AllDirectories).Single();
     }
 

@@ -52,7 +52,7 @@ public class RpmPayloadMalformedTests
     public void Compressed_ByTheRealTools(string? compressor, string tool)
     {
         byte[] cpio = Cpio([new CpioFile("./lib/x.ko", Random(100_003, 1))]);
-        byte[] rpm = Package(ExternalTool.Compress(tool, cpio), MainTags(compressor));
+        byte[] rpm = Package(Tools.Compress(tool, cpio), MainTags(compressor));
         Assert.Equal(Random(100_003, 1), Assert.Single(ReadAll(rpm, seekable: false)).Data);
     }
 
@@ -134,7 +134,7 @@ public class RpmPayloadMalformedTests
         Assert.Equal($"raw.rpm!payload: cpio entry './a' has checksum 0x{sum - 1:x8}, but its header says 0x{sum:x8}{At(0)}", Fails(Package(cpio)).Message);
     }
 
-    [Fact]
+    [ToolFact("xz")]
     public void Garbage_Payloads()
     {
         // The compressor tag says xz but the bytes are not.
@@ -143,13 +143,13 @@ public class RpmPayloadMalformedTests
 
         // Valid xz around garbage: the cpio magic is wrong.
         byte[] garbage = [.. "garbage!"u8, .. Random(5000, 3)];
-        Assert.Equal($"raw.rpm!payload: bad cpio magic '676172626167' at the start of the archive (expected '070701' or '070702'){At(0)}", Fails(Package(ExternalTool.Compress("xz", garbage), MainTags("xz"))).Message);
+        Assert.Equal($"raw.rpm!payload: bad cpio magic '676172626167' at the start of the archive (expected '070701' or '070702'){At(0)}", Fails(Package(Tools.Compress("xz", garbage), MainTags("xz"))).Message);
 
         // No compressor tag and garbage.
         Assert.StartsWith("raw.rpm!payload: bad cpio magic '", Fails(Package(garbage)).Message, StringComparison.Ordinal);
 
         // No tag but an xz magic; an unknown compressor; a delta rpm; lzma.
-        Assert.Equal($"raw.rpm: payload has no compressor tag, so should be gzip or uncompressed, but its magic says xz{At(PayloadStart())}", Fails(Package(ExternalTool.Compress("xz", garbage))).Message);
+        Assert.Equal($"raw.rpm: payload has no compressor tag, so should be gzip or uncompressed, but its magic says xz{At(PayloadStart())}", Fails(Package(Tools.Compress("xz", garbage))).Message);
         Assert.StartsWith("raw.rpm: unsupported payload compressor 'lz4' (at offset", Fails(Package([], MainTags("lz4"))).Message, StringComparison.Ordinal);
         Assert.Equal("raw.rpm!payload: lzma (.lzma) compression is not supported", Fails(Package([], MainTags("lzma"))).Message);
         var drpm = MainTags();
@@ -162,13 +162,13 @@ public class RpmPayloadMalformedTests
     }
 
     [Theory]
-    [InlineData("xz")]
-    [InlineData("gzip")]
-    [InlineData("zstd")]
+    [ToolRow("xz")]
+    [ToolRow("gzip")]
+    [ToolRow("zstd")]
     public void CorruptOrTruncatedCompressedPayload_NamesTheEntry(string tool)
     {
         byte[] cpio = Cpio([new CpioFile("./small", "s"u8.ToArray()), new CpioFile("./big", Random(300_000, 4))]);
-        byte[] compressed = ExternalTool.Compress(tool, cpio);
+        byte[] compressed = Tools.Compress(tool, cpio);
 
         var error = Fails(Package(compressed[..(compressed.Length / 2)], MainTags(tool)));
         Assert.StartsWith("raw.rpm!payload: cpio entry './big': ", error.Message, StringComparison.Ordinal);
@@ -269,12 +269,12 @@ public class RpmPayloadMalformedTests
             Assert.Throws<ModuleFormatException>(() => RpmReader.ReadPayloadEntries(new MemoryStream(rpm), Source, _ => false, 10).ToList()).Message);
     }
 
-    [Fact]
+    [ToolFact("xz")]
     public void TrailingDataAfterTheTrailer_IsIgnoredButTheCompressorStillChecks()
     {
         byte[] cpio = [.. Cpio([new CpioFile("./a", "a"u8.ToArray())]), .. new byte[512]];
         Assert.Single(ReadAll(Package(cpio)));
-        byte[] xz = ExternalTool.Compress("xz", cpio);
+        byte[] xz = Tools.Compress("xz", cpio);
         Assert.Single(ReadAll(Package(xz, MainTags("xz"))));
         Assert.StartsWith("raw.rpm!payload: after the cpio trailer: xz: ", Fails(Package([.. xz, .. "junk"u8], MainTags("xz"))).Message, StringComparison.Ordinal);
     }

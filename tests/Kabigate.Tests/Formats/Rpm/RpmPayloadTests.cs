@@ -32,7 +32,7 @@ public class RpmPayloadTests(RpmBuilds builds)
             .ToDictionary(f => Path.GetRelativePath(destination, f), File.ReadAllBytes, StringComparer.Ordinal);
     }
 
-    [Theory]
+    [ToolTheory("rpmbuild", "rpm2cpio", "cpio")]
     [MemberData(nameof(PayloadsAndSeekability))]
     public void Kmod_PayloadAgreesWithRpm2Cpio(string payload, bool seekable)
     {
@@ -62,7 +62,7 @@ public class RpmPayloadTests(RpmBuilds builds)
         Assert.Equal(0, summary.UnsafeEntries);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "rpm2cpio", "cpio")]
     public void Kernel_PayloadAgreesWithRpm2Cpio()
     {
         string rpm = builds.Kernel("w19.zstdio");
@@ -73,7 +73,7 @@ public class RpmPayloadTests(RpmBuilds builds)
         Assert.Equal(expected[RpmBuilds.KoPath], entry.Data);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild")]
     public void Wanted_ChoosesFilesAndTheRestIsSkipped()
     {
         string rpm = builds.Kmod("w9.xzdio");
@@ -88,7 +88,7 @@ public class RpmPayloadTests(RpmBuilds builds)
         Assert.Equal("abc"u8.ToArray(), Assert.Single(RpmReader.ReadPayloadEntries(rpm, p => p.EndsWith("three", StringComparison.Ordinal), 3)).Data);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "rpm")]
     public void HardLinks_EarlierLinkWantedAlone()
     {
         string rpm = builds.Kmod("w0.ufdio");
@@ -99,14 +99,14 @@ public class RpmPayloadTests(RpmBuilds builds)
             Assert.Equal("one file, two names\n"u8.ToArray(), Assert.Single(RpmReader.ReadPayloadEntries(rpm, p => p == wanted, 100)).Data);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild")]
     public void StoppingEarlyIsFine()
     {
         using var stream = File.OpenRead(builds.Kmod("w9.xzdio"));
         Assert.NotNull(RpmReader.ReadPayloadEntries(stream, "x.rpm", _ => true, 1 << 20).First());
     }
 
-    [Fact]
+    [ToolFact("rpmbuild")]
     public void WantedFileOverTheLimit()
     {
         using var stream = File.OpenRead(builds.Kmod("w9.gzdio"));
@@ -114,7 +114,7 @@ public class RpmPayloadTests(RpmBuilds builds)
         Assert.StartsWith($"x.rpm!payload: cpio entry './{RpmBuilds.KoPath}' is 70001 bytes, more than the limit of 1000 (at offset 0x", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [ToolTheory("rpmbuild")]
     [InlineData("w6.lzdio", "lzma (.lzma) compression is not supported")]
     public void UnsupportedCompressors_HeadersStillRead(string payload, string message)
     {
@@ -124,7 +124,7 @@ public class RpmPayloadTests(RpmBuilds builds)
         Assert.Equal($"{rpm}!payload: {message}", error.Message);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild")]
     public void Truncated_AtManyPoints_AlwaysAFormatError()
     {
         string rpm = builds.Kmod("w9.xzdio");

@@ -22,7 +22,7 @@ public class RpmReaderTests(RpmBuilds builds)
         return RpmReader.Read(stream, path);
     }
 
-    [Theory]
+    [ToolTheory("rpmbuild", "rpm")]
     [MemberData(nameof(Payloads))]
     public void Kmod_AgreesWithRpmQuery(string payload)
     {
@@ -60,7 +60,7 @@ public class RpmReaderTests(RpmBuilds builds)
         Assert.Equal(package.Files, streamed.Files);
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "rpm")]
     public void Kernel_ManyProvidesAgreeWithRpmQuery()
     {
         string rpm = builds.Kernel("w19.zstdio");
@@ -76,7 +76,7 @@ public class RpmReaderTests(RpmBuilds builds)
         Assert.Equal(RpmBuilds.KernelSymbolProvides().Order(StringComparer.Ordinal), kernelSymbols.Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild", "rpm")]
     public void ReadHeaders_TypedAccessorsAgreeWithRpmQuery()
     {
         string rpm = builds.Kmod("w9.xzdio");
@@ -102,7 +102,7 @@ public class RpmReaderTests(RpmBuilds builds)
         Assert.False(header.Contains(RpmTag.LongFileSizes));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild")]
     public void ReadHeaders_LeavesTheStreamAtThePayload()
     {
         string rpm = builds.Kmod("w9.xzdio");
@@ -113,7 +113,7 @@ public class RpmReaderTests(RpmBuilds builds)
         Assert.Equal(CompressionKind.Xz, Kabigate.Formats.Compression.Sniff(payload));
     }
 
-    [Fact]
+    [ToolFact("rpmbuild")]
     public void IsRpm_SniffsTheLeadMagic()
     {
         Assert.True(RpmReader.IsRpm(File.ReadAllBytes(builds.Kmod("w0.ufdio"))));
