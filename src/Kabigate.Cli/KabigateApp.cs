@@ -41,7 +41,8 @@ public static class KabigateApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
-            cli.Log.Errors(parse.Errors.Select(e => e.Message));
+            // System.CommandLine lists the allowed values on lines of their own: one line each, as every error is.
+            cli.Log.Errors(parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0))));
             stderr.WriteLine("Try 'kabigate --help'.");
             return ExitCodes.Error;
         }

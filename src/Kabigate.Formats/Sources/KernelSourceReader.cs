@@ -24,8 +24,12 @@ public static partial class KernelSourceReader
     [GeneratedRegex(@"(?:^|/)lib/modules/(?<r>[^/]+)/symvers(?:\.(?:gz|xz|zst))?$")]
     private static partial Regex ModulesSymvers();
 
-    [GeneratedRegex(@"(?:^|/)(?:linux-headers-|kernels/)(?<r>[^/]+)/Module\.symvers$")]
+    [GeneratedRegex(@"(?:^|/)(?:linux-headers-|kernels/(?!linux-headers-))(?<r>[^/]+)/Module\.symvers$")]
     private static partial Regex HeadersSymvers();
+
+    /// <summary>A symvers file named after its release: <c>R.symvers</c> or <c>Module.symvers-R</c> (compressed or not).</summary>
+    [GeneratedRegex(@"(?:^|/)(?:Module\.symvers-(?<r>[^/]+?)|(?!Module\.symvers)(?<r>[^/]+?)\.symvers)(?:\.(?:gz|xz|zst))?$")]
+    private static partial Regex NamedSymvers();
 
     /// <summary>Reads a kernel source that names exactly one kernel.</summary>
     /// <exception cref="ModuleFormatException">The source is malformed, of an unknown kind, lacks what a kernel ABI needs, or names several kernels.</exception>
@@ -49,6 +53,8 @@ public static partial class KernelSourceReader
             return [ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options)];
         if (RepositorySources.TryParse(source, out var location, out var release))
             return RepositorySources.Kernels(location, release, options);
+        if (NamedRelease(source) is var (path, named))
+            return ReadAll(path, options with { Release = named });
         if (Directory.Exists(source))
             return [ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options)];
         if (!File.Exists(source))
@@ -75,13 +81,23 @@ public static partial class KernelSourceReader
     {
         var exports = SymversReader.Read(path);
         var full = Path.GetFullPath(path);
-        var release = options.Release ?? MatchRelease(full, BootSymvers(), ModulesSymvers(), HeadersSymvers())
-            ?? throw new ModuleFormatException(path, "cannot tell the kernel release from this path: give --release");
+        var release = options.Release ?? MatchRelease(full, BootSymvers(), ModulesSymvers(), HeadersSymvers(), NamedSymvers())
+            ?? throw new ModuleFormatException(path, "cannot tell the kernel release from this path: name the kernel PATH#RELEASE, or the file symvers-RELEASE, RELEASE.symvers or Module.symvers-RELEASE (or give --release with a single --kernel)");
         var dir = Path.GetDirectoryName(full)!;
         var configPath = Path.Combine(dir, ".config");
         if (Path.GetFileName(full) == "Module.symvers" && File.Exists(configPath))
             return FromHeaders(release, exports, File.ReadAllBytes(configPath), path);
         return new KernelAbi(release, exports, path, null, "a bare symvers file does not carry the kernel's vermagic; give the headers directory or package");
+    }
+
+    /// <summary><c>PATH#RELEASE</c> where PATH exists: the release the user names for any kernel source.</summary>
+    private static (string Path, string Release)? NamedRelease(string source)
+    {
+        var hash = source.LastIndexOf('#');
+        if (hash <= 0 || hash == source.Length - 1)
+            return null;
+        var path = source[..hash];
+        return File.Exists(path) || Directory.Exists(path) ? (path, source[(hash + 1)..]) : null;
     }
 
     private static string? MatchRelease(string path, params Regex[] patterns)
@@ -107,7 +123,7 @@ public static partial class KernelSourceReader
         if (File.Exists(symvers))
         {
             var release = options.Release ?? ReleaseFromHeaders(dir) ?? MatchRelease(symvers, HeadersSymvers())
-                ?? throw new ModuleFormatException(dir, "cannot tell the kernel release of these headers: give --release");
+                ?? throw new ModuleFormatException(dir, "cannot tell the kernel release of these headers: name them DIR#RELEASE (or give --release with a single --kernel)");
             var config = Path.Combine(dir, ".config");
             return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? File.ReadAllBytes(config) : null, dir);
         }
@@ -134,7 +150,7 @@ public static partial class KernelSourceReader
                 ? $"this package holds {payload.Modules.Count} modules but neither a symvers file nor a kernel image: give it as modules, with the kernel's headers or image package as --kernel"
                 : "this package holds no Module.symvers, symvers or kernel image: not a kernel headers or kernel image package");
         }
-        var fallback = MatchRelease(path, DebFileName()) ?? throw new ModuleFormatException(path, "cannot tell the kernel release of this package: give --release");
+        var fallback = MatchRelease(path, DebFileName()) ?? throw new ModuleFormatException(path, "cannot tell the kernel release of this package: name it PACKAGE#RELEASE (or give --release with a single --kernel)");
         return PackageKernels.FromPayload(path, payload, fallback, options);
     }
 }

@@ -13,6 +13,7 @@ namespace Kabigate.Tests.Golden;
 /// <c>misc_register</c> changes CRC, <c>old_fn</c> goes, <c>new_fn</c> comes and <c>fput</c> becomes GPL-only; from 2 to
 /// 3 <c>ns_fn</c> (namespace <c>KG_NS</c>) changes CRC.</item>
 /// <item><c>symvers/symvers-R</c>: the same Module.symvers as bare files (the release in the name, as /boot has them), and one with a malformed CRC.</item>
+/// <item><c>named/</c>: the three as <c>unnamed</c> (no release in the name), <c>R.symvers</c> and <c>Module.symvers-R</c>.</item>
 /// <item><c>kmods/</c>: modules made with <see cref="ElfBuilder"/>, built for 6.1.0-1-amd64 (see <see cref="Kmods"/>).</item>
 /// <item><c>policy.toml</c>, <c>stablelist</c>, <c>bad.ko</c> (not ELF), <c>weak-root/</c> (a system root with the three
 /// kernels and the kmods in 6.1.0-1's <c>extra/</c>), <c>dnf-root/</c> (a root with dnf's const.py).</item>
@@ -41,6 +42,9 @@ public sealed class GoldenWorld : IDisposable
             Write($"weak-root/lib/modules/{release}/symvers", symvers);
             Write($"weak-root/boot/config-{release}", Config);
         }
+        Write($"named/unnamed", Symvers(Release1));
+        Write($"named/{Release2}.symvers", Symvers(Release2));
+        Write($"named/Module.symvers-{Release3}", Symvers(Release3));
         Write("symvers/malformed.symvers", "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0xZZZ\tmsleep\tvmlinux\tEXPORT_SYMBOL\t\n");
         foreach (var (name, image) in Kmods())
         {
