@@ -43,9 +43,9 @@ public static class KabigateApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Formats.InputFailures.Describe(e) is { } line)
         {
-            stderr.WriteLine($"kabigate: ERROR: {e.Message}");
+            stderr.WriteLine($"kabigate: ERROR: {line}");
             return ExitCodes.Error;
         }
     }

@@ -51,11 +51,11 @@ internal static class HoldCommand
             var path = request.ProcModules ?? Path.Join(request.Inputs.InstallRoot ?? "/", "proc/modules");
             try
             {
-                loaded = [.. File.ReadLines(path).Select(l => l.Split(' ', 2)[0]).Where(n => n.Length > 0)];
+                loaded = [.. Formats.InputFiles.ReadAllLines(path, Formats.InputLimits.MaxProcModulesBytes).Select(l => l.Split(' ', 2)[0]).Where(n => n.Length > 0)];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                stderr.WriteLine($"kabigate: ERROR: {path}: cannot read the loaded modules: {e.Message}");
+                stderr.WriteLine($"kabigate: ERROR: {path}: cannot read the loaded modules: {Formats.InputFailures.WithoutSource(e, path)}");
                 return ExitCodes.Error;
             }
         }
