@@ -12,6 +12,7 @@
 import json
 import logging
 import os
+import signal
 import subprocess
 
 import dnf
@@ -36,7 +37,7 @@ class Kabigate(dnf.Plugin):
     def __init__(self, base, cli):
         super(Kabigate, self).__init__(base, cli)
         self.mode = 'both'
-        self.strict = False
+        self.strict = True
         self.in_use = False
         self.binary = 'kabigate'
         self.timeout = DEFAULT_TIMEOUT
@@ -57,7 +58,7 @@ class Kabigate(dnf.Plugin):
         if self.mode not in MODES:
             raise dnf.exceptions.ConfigError(
                 "kabigate: mode must be one of %s, not '%s'" % (', '.join(MODES), self.mode))
-        self.strict = flag('strict', False)
+        self.strict = flag('strict', True)
         self.in_use = flag('in_use', False)
         self.binary = get('kabigate', 'kabigate') or 'kabigate'
         self.policy = get('policy', '') or None
@@ -90,14 +91,15 @@ class Kabigate(dnf.Plugin):
         try:
             for verb, process in running:
                 report = self._finish(verb, process)
+                if report is not None:
+                    report = self._checked(verb, report)
                 if report is None:
                     return  # strict is off: dnf goes on unfiltered (said once)
                 reports.append((verb, report))
         finally:
             for _, process in running:
-                if not isinstance(process, str) and process.poll() is None:
-                    process.kill()
-                    process.wait()
+                if not isinstance(process, str):
+                    self._kill(process)
         for verb, report in reports:
             self._exclude(verb, report)
 
@@ -142,9 +144,23 @@ class Kabigate(dnf.Plugin):
             args += ['--repo', location]
         logger.debug('kabigate: running %s', ' '.join(args))
         try:
-            return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+            # Its own session (and so process group): on a timeout the whole group is killed, a wrapper script that
+            # does not exec kabigate included, so nothing it started keeps dnf waiting on its pipes.
+            return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                                    start_new_session=True)
         except OSError as e:
             return str(e)
+
+    @staticmethod
+    def _kill(process):
+        """Kills kabigate's process group (whatever is left of it) and reaps kabigate."""
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass  # the group is gone already
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
     def _finish(self, verb, process):
         """Waits for kabigate VERB; returns its JSON report, or None when it failed and strict is off."""
@@ -153,7 +169,7 @@ class Kabigate(dnf.Plugin):
         try:
             stdout, stderr = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            self._kill(process)
             process.communicate()
             return self._failed(verb, 'no answer within %d s (timeout in kabigate.conf)' % self.timeout)
         if process.returncode not in (0, 1):
@@ -168,6 +184,13 @@ class Kabigate(dnf.Plugin):
         except ValueError as e:
             return self._failed(verb, 'unreadable output: %s' % e)
 
+    def _checked(self, verb, report):
+        """The report when it has the shape _exclude reads; else kabigate counts as failed (strict or not)."""
+        problem = malformed(verb, report)
+        if problem is not None:
+            return self._failed(verb, 'malformed answer: %s' % problem)
+        return report
+
     def _failed(self, verb, detail):
         message = 'kabigate %s failed: %s' % (verb, detail)
         if self.strict:
@@ -176,6 +199,7 @@ class Kabigate(dnf.Plugin):
         return None
 
     def _exclude(self, verb, report):
+        # The report was checked by _checked: every key read here is there, with its type.
         excluded = 0
         for entry in report.get('excludes', []):
             query = self.base.sack.query().available().filter(
@@ -198,3 +222,40 @@ class Kabigate(dnf.Plugin):
                             newest['release'], newest['package'])
             elif excluded:
                 logger.info('kabigate hold: no available kernel on which every installed kmod loads')
+
+
+
+def malformed(verb, report):
+    """What is wrong with a kabigate report's shape, or None when every key _exclude reads has the right type."""
+    text = (str,)
+    if not isinstance(report, dict):
+        return 'not a JSON object'
+    lists = {
+        'excludes': {'name': text, 'version': text, 'release': text, 'arch': text, 'nevra': text, 'reason': text},
+        'kmods': {},
+        'notJudged': {'package': text, 'reason': text} if verb == 'hold' else {},
+    }
+    for key, fields in lists.items():
+        entries = report.get(key, [])
+        if not isinstance(entries, list):
+            return "'%s' is not a list" % key
+        for entry in entries:
+            if not isinstance(entry, dict):
+                return "an entry of '%s' is not an object" % key
+            for field, types in fields.items():
+                if not isinstance(entry.get(field), types):
+                    return "an entry of '%s' has no string '%s'" % (key, field)
+            if key == 'excludes':
+                epoch = entry.get('epoch')
+                if epoch is not None and not (isinstance(epoch, int) and not isinstance(epoch, bool)) and \
+                        not (isinstance(epoch, str) and (epoch == '' or epoch.isdigit())):
+                    return "an entry of 'excludes' has an epoch that is not a number"
+            if key == 'kmods' and entry.get('verdict') == 'not-judged':
+                if not isinstance(entry.get('nevra'), text) or not isinstance(entry.get('reason'), text):
+                    return "a not-judged entry of 'kmods' has no string 'nevra' or 'reason'"
+    if verb == 'hold':
+        newest = report.get('newest')
+        if newest is not None and not (isinstance(newest, dict) and isinstance(newest.get('release'), text)
+                                       and isinstance(newest.get('package'), text)):
+            return "'newest' is not an object with a string 'release' and 'package'"
+    return None
