@@ -37,7 +37,7 @@ public static class ModuleFileReader
         finally
         {
             if (large)
-                s_largeRead.Release();
+                ReleaseLargeRead();
         }
     }
 
@@ -69,7 +69,17 @@ public static class ModuleFileReader
         finally
         {
             if (waited)
-                s_largeRead.Release();
+                ReleaseLargeRead();
         }
+    }
+
+    /// <summary>
+    /// Frees the large read's buffers before the next may start: they are on the large-object heap, which is collected
+    /// only in full collections, so without this each large read (or bomb) would leave its hundreds of MiB behind.
+    /// </summary>
+    private static void ReleaseLargeRead()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        s_largeRead.Release();
     }
 }
