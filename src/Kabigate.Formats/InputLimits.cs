@@ -35,14 +35,17 @@ public static class InputLimits
     /// <summary>The largest /proc/modules (or a file given in its place): 16 MiB (a few thousand short lines).</summary>
     public const long MaxProcModulesBytes = 16L << 20;
 
-    /// <summary>The largest policy file: 4 MiB (a policy is a page or two of TOML).</summary>
-    public const long MaxPolicyBytes = 4L << 20;
+    /// <summary>The largest policy file: 1 MiB (a policy is a page or two of TOML).</summary>
+    public const long MaxPolicyBytes = 1L << 20;
 
     /// <summary>The deepest nesting of arrays and inline tables in a policy: 32 (a policy needs 1).</summary>
     public const int MaxPolicyDepth = 32;
 
-    /// <summary>The most waivers, or severity rules, one policy may have: 50,000.</summary>
-    public const int MaxPolicyEntries = 50_000;
+    /// <summary>
+    /// The most waivers, or severity rules, one policy may have: 10,000 (real policies have tens). Counted before the TOML
+    /// is parsed, whose parser takes seconds for tens of thousands of tables.
+    /// </summary>
+    public const int MaxPolicyEntries = 10_000;
 
     /// <summary>
     /// The longest run of XML between two markup brackets (<c>&lt;</c> or <c>&gt;</c>): 1 MiB. This bounds a text node

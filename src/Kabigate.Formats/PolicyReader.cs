@@ -163,13 +163,14 @@ public static class PolicyReader
     }
 
     /// <summary>
-    /// Refuses arrays and inline tables nested deeper than <see cref="InputLimits.MaxPolicyDepth"/> before parsing, so
-    /// that the parser's recursion never nears its own limit. Brackets inside strings and comments are not counted;
+    /// Refuses arrays and inline tables nested deeper than <see cref="InputLimits.MaxPolicyDepth"/>, and more
+    /// <c>[[waiver]]</c> tables than <see cref="InputLimits.MaxPolicyEntries"/>, before parsing, so that the parser's
+    /// recursion never nears its own limit and its time stays short. Brackets inside strings and comments are not counted;
     /// a table header's <c>[[</c> is a line's first token and not nesting.
     /// </summary>
     private static void CheckDepth(string text, string sourceName)
     {
-        int depth = 0, line = 0;
+        int depth = 0, line = 0, tableArrays = 0;
         bool lineStart = true;
         for (int i = 0; i < text.Length; i++)
         {
@@ -187,7 +188,11 @@ public static class PolicyReader
                 case '"' or '\'':
                     i = SkipString(text, i, ref line);
                     break;
-                case '[' or '{' when !(lineStart && depth == 0 && c == '['):
+                case '[' when lineStart && depth == 0:
+                    if (i + 1 < text.Length && text[i + 1] == '[' && ++tableArrays > InputLimits.MaxPolicyEntries)
+                        throw Error(sourceName, line, Messages.TooManyPolicyEntries("waivers", InputLimits.MaxPolicyEntries));
+                    break;
+                case '[' or '{':
                     if (++depth > InputLimits.MaxPolicyDepth)
                         throw Error(sourceName, line, Messages.PolicyTooDeep(InputLimits.MaxPolicyDepth));
                     break;
