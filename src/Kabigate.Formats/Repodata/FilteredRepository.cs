@@ -10,7 +10,7 @@ namespace Kabigate.Formats.Repodata;
 /// <summary>What <see cref="FilteredRepository.Publish"/> wrote.</summary>
 /// <param name="Kept">The packages the new metadata lists.</param>
 /// <param name="Omitted">The packages it leaves out.</param>
-/// <param name="Linked">How many package files were hard-linked.</param>
+/// <param name="Linked">How many package files this run hard-linked (those already in place from an earlier run are not counted).</param>
 public sealed record PublishedRepository(IReadOnlyList<RepoPackage> Kept, IReadOnlyList<RepoPackage> Omitted, int Linked);
 
 /// <summary>
