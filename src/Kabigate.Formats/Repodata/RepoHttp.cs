@@ -142,7 +142,9 @@ internal sealed class RepoHttp : IDisposable
             {
                 if (redirects == MaxRedirects)
                     throw new ModuleFormatException(source, Messages.TooManyRedirects(MaxRedirects));
-                current = RedirectTarget(current, response, source);
+                // The raw header: the typed one is parsed by rules of its own and can be null or throw for odd values.
+                string? location = response.Headers.NonValidated.TryGetValues("Location", out var values) ? values.FirstOrDefault() : null;
+                current = RedirectTarget(current, location, _redirectsToOtherHosts, source);
             }
             finally
             {
@@ -153,10 +155,10 @@ internal sealed class RepoHttp : IDisposable
         }
     }
 
-    private Uri RedirectTarget(Uri from, HttpResponseMessage response, string source)
+    /// <summary>Where a redirect from <paramref name="from"/> to <paramref name="location"/> leads, if it may be followed.</summary>
+    /// <exception cref="ModuleFormatException">The location is missing, not http(s), leaves https for http, or (unless allowed) another host or port.</exception>
+    internal static Uri RedirectTarget(Uri from, string? location, bool redirectsToOtherHosts, string source)
     {
-        // The raw header: the typed one is parsed by rules of its own and can be null or throw for odd values.
-        string? location = response.Headers.NonValidated.TryGetValues("Location", out var values) ? values.FirstOrDefault() : null;
         if (string.IsNullOrWhiteSpace(location) || !Uri.TryCreate(from, location.Trim(), out var target))
             throw new ModuleFormatException(source, Messages.RedirectRefused(location ?? "", Messages.RedirectWithoutLocation));
         string shown = location.Trim();
@@ -164,7 +166,10 @@ internal sealed class RepoHttp : IDisposable
             throw new ModuleFormatException(source, Messages.RedirectRefused(shown, Messages.RedirectNotHttp));
         if (from.Scheme == Uri.UriSchemeHttps && target.Scheme == Uri.UriSchemeHttp)
             throw new ModuleFormatException(source, Messages.RedirectRefused(shown, Messages.RedirectDowngrade));
-        if (!_redirectsToOtherHosts && (!string.Equals(target.IdnHost, from.IdnHost, StringComparison.OrdinalIgnoreCase) || target.Port != from.Port))
+        // The same host and port; an upgrade from http on its default port to https on its own counts as the same.
+        bool upgrade = from.Scheme == Uri.UriSchemeHttp && target.Scheme == Uri.UriSchemeHttps && from.IsDefaultPort && target.IsDefaultPort;
+        bool sameHost = string.Equals(target.IdnHost, from.IdnHost, StringComparison.OrdinalIgnoreCase) && (target.Port == from.Port || upgrade);
+        if (!redirectsToOtherHosts && !sameHost)
             throw new ModuleFormatException(source, Messages.RedirectRefused(shown, Messages.RedirectOtherHost));
         return target;
     }

@@ -142,3 +142,27 @@ public sealed class HostileHttpTests : IDisposable
         return words.Length > 1 ? words[1] : "";
     }
 }
+
+/// <summary>The redirect rules on their own, for what a loopback test server cannot offer (https).</summary>
+public class RedirectRuleTests
+{
+    [Theory]
+    [InlineData("https://mirror.example/repo/repodata/repomd.xml", "http://mirror.example/repo/repodata/repomd.xml", false, "it leaves https for http")]
+    [InlineData("https://mirror.example/repo/repodata/repomd.xml", "http://mirror.example/repo/repodata/repomd.xml", true, "it leaves https for http")]
+    [InlineData("https://mirror.example/repo/repodata/repomd.xml", "https://evil.example/repodata/repomd.xml", false, "another host or port (set RedirectsToOtherHosts to allow it)")]
+    [InlineData("https://mirror.example/repo/repodata/repomd.xml", "https://mirror.example:8443/repodata/repomd.xml", false, "another host or port (set RedirectsToOtherHosts to allow it)")]
+    [InlineData("http://mirror.example/repo/repodata/repomd.xml", "javascript:alert(1)", false, "not an http(s) URL")]
+    [InlineData("http://mirror.example/repo/repodata/repomd.xml", "", false, "no valid Location header")]
+    public void Refused(string from, string location, bool otherHosts, string why)
+    {
+        var e = Assert.Throws<ModuleFormatException>(() => RepoHttp.RedirectTarget(new Uri(from), location, otherHosts, from));
+        Assert.Equal($"{from}: redirect to '{location}' refused: {why}", e.Message);
+    }
+
+    [Theory]
+    [InlineData("http://mirror.example/repo/repodata/repomd.xml", "/other/repodata/repomd.xml", false, "http://mirror.example/other/repodata/repomd.xml")]
+    [InlineData("http://mirror.example/repo/repodata/repomd.xml", "https://mirror.example/repo/repodata/repomd.xml", false, "https://mirror.example/repo/repodata/repomd.xml")]
+    [InlineData("https://mirror.example/repo/repodata/repomd.xml", "https://cdn.example/r/repodata/repomd.xml", true, "https://cdn.example/r/repodata/repomd.xml")]
+    public void Followed(string from, string location, bool otherHosts, string expected) =>
+        Assert.Equal(expected, RepoHttp.RedirectTarget(new Uri(from), location, otherHosts, from).AbsoluteUri);
+}
