@@ -26,7 +26,7 @@ public static class ModuleFileReader
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static ModuleImage Read(string path)
     {
-        InputFiles.RequireRegularFile(path);
+        // A FIFO or device reports no length, so it is not "large"; FileBytes refuses it before opening it.
         bool large = new FileInfo(path).Length > InputLimits.ModuleSharedBytes;
         if (large)
             s_largeRead.Wait();
