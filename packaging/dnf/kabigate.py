@@ -12,6 +12,7 @@
 import json
 import logging
 import os
+import signal
 import subprocess
 
 import dnf
@@ -37,7 +38,7 @@ class Kabigate(dnf.Plugin):
     def __init__(self, base, cli):
         super(Kabigate, self).__init__(base, cli)
         self.mode = 'both'
-        self.strict = False
+        self.strict = True
         self.in_use = False
         self.binary = 'kabigate'
         self.timeout = DEFAULT_TIMEOUT
@@ -58,7 +59,7 @@ class Kabigate(dnf.Plugin):
         if self.mode not in MODES:
             raise dnf.exceptions.ConfigError(
                 "kabigate: mode must be one of %s, not '%s'" % (', '.join(MODES), self.mode))
-        self.strict = flag('strict', False)
+        self.strict = flag('strict', True)
         self.in_use = flag('in_use', False)
         self.binary = get('kabigate', 'kabigate') or 'kabigate'
         self.policy = get('policy', '') or None
@@ -96,14 +97,15 @@ class Kabigate(dnf.Plugin):
         try:
             for verb, process in running:
                 report = self._finish(verb, process)
+                if report is not None:
+                    report = self._checked(verb, report)
                 if report is None:
                     return  # strict is off: dnf goes on unfiltered (said once)
                 reports.append((verb, report))
         finally:
             for _, process in running:
-                if not isinstance(process, str) and process.poll() is None:
-                    process.kill()
-                    process.wait()
+                if not isinstance(process, str):
+                    self._kill(process)
         for verb, report in reports:
             self._exclude(verb, report)
 
@@ -148,9 +150,23 @@ class Kabigate(dnf.Plugin):
             args += ['--repo', location]
         logger.debug('kabigate: running %s', ' '.join(args))
         try:
-            return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+            # Its own session (and so process group): on a timeout the whole group is killed, a wrapper script that
+            # does not exec kabigate included, so nothing it started keeps dnf waiting on its pipes.
+            return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                                    start_new_session=True)
         except OSError as e:
             return str(e)
+
+    @staticmethod
+    def _kill(process):
+        """Kills kabigate's process group (whatever is left of it) and reaps kabigate."""
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass  # the group is gone already
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
     def _finish(self, verb, process):
         """Waits for kabigate VERB; returns its JSON report, or None when it failed and strict is off."""
@@ -159,7 +175,7 @@ class Kabigate(dnf.Plugin):
         try:
             stdout, stderr = process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            self._kill(process)
             process.communicate()
             return self._failed(verb, 'no answer within %d s (timeout in kabigate.conf)' % self.timeout)
         if process.returncode not in (0, 1):
@@ -170,11 +186,19 @@ class Kabigate(dnf.Plugin):
                 detail += ' (and %d more)' % (len(errors) - 1)
             return self._failed(verb, detail)
         try:
-            report = json.loads(stdout)
+            return json.loads(stdout)
         except ValueError as e:
             return self._failed(verb, 'unreadable output: %s' % e)
-        if not isinstance(report, dict) or report.get('schema') != SCHEMA:
-            return self._failed(verb, 'unexpected output (not a schema %d report; is kabigate the same version as this plugin?)' % SCHEMA)
+
+    def _checked(self, verb, report):
+        """The report when it has the shape _exclude reads; else kabigate counts as failed (strict or not)."""
+        problem = malformed(verb, report)
+        if problem is None:
+            strangers = [e['package']['origin'] for e in report.get('excludes', []) if e['package']['origin'] not in self._repo_at]
+            if strangers:
+                problem = 'it excludes a package of a repository it was not given (%s)' % strangers[0]
+        if problem is not None:
+            return self._failed(verb, 'malformed answer: %s' % problem)
         return report
 
     def _failed(self, verb, detail):
@@ -186,14 +210,12 @@ class Kabigate(dnf.Plugin):
 
     def _exclude(self, verb, report):
         """Excludes exactly the package objects kabigate names: each from the repository that offered it (its
-        'origin' is the --repo location this plugin passed), never a NEVRA across repositories."""
+        'origin' is the --repo location this plugin passed), never a NEVRA across repositories. The report was
+        checked by _checked: every key read here is there, with its type."""
         excluded = 0
         for entry in report.get('excludes', []):
             package = entry['package']
-            repo_id = self._repo_at.get(package['origin'])
-            if repo_id is None:
-                logger.warning('kabigate %s: %s names a repository it was not given (%s); not excluded', verb, package['nevra'], package['origin'])
-                continue
+            repo_id = self._repo_at[package['origin']]
             query = self.base.sack.query().available().filter(
                 name=package['name'], epoch=int(package.get('epoch') or 0), version=package['version'],
                 release=package['release'], arch=package['arch'], reponame=repo_id)
@@ -214,3 +236,50 @@ class Kabigate(dnf.Plugin):
                             newest['release'], newest['package'])
             elif excluded:
                 logger.info('kabigate hold: no available kernel on which every installed kmod loads')
+
+
+
+def malformed(verb, report):
+    """What is wrong with a kabigate report's shape, or None when every key _exclude reads has the right type."""
+    text = (str,)
+    if not isinstance(report, dict):
+        return 'not a JSON object'
+    if report.get('schema') != SCHEMA:
+        return 'not a schema %d report (is kabigate the same version as this plugin?)' % SCHEMA
+    package_fields = {'name': text, 'version': text, 'release': text, 'arch': text, 'nevra': text, 'origin': text}
+    lists = {
+        'excludes': {'reason': text},
+        'kmods': {},
+        'not_judged': {'package': text, 'reason': text} if verb == 'hold' else {},
+    }
+    for key, fields in lists.items():
+        entries = report.get(key, [])
+        if not isinstance(entries, list):
+            return "'%s' is not a list" % key
+        for entry in entries:
+            if not isinstance(entry, dict):
+                return "an entry of '%s' is not an object" % key
+            for field, types in fields.items():
+                if not isinstance(entry.get(field), types):
+                    return "an entry of '%s' has no string '%s'" % (key, field)
+            if key == 'excludes':
+                package = entry.get('package')
+                if not isinstance(package, dict):
+                    return "an entry of 'excludes' has no object 'package'"
+                for field, types in package_fields.items():
+                    if not isinstance(package.get(field), types):
+                        return "a package of 'excludes' has no string '%s'" % field
+                epoch = package.get('epoch')
+                if epoch is not None and not (isinstance(epoch, int) and not isinstance(epoch, bool)) and \
+                        not (isinstance(epoch, str) and (epoch == '' or epoch.isdigit())):
+                    return "an entry of 'excludes' has an epoch that is not a number"
+            if key == 'kmods' and entry.get('verdict') == 'not-judged':
+                if not isinstance(entry.get('package'), dict) or not isinstance(entry['package'].get('nevra'), text) \
+                        or not isinstance(entry.get('reason'), text):
+                    return "a not-judged entry of 'kmods' has no string 'package.nevra' or 'reason'"
+    if verb == 'hold':
+        newest = report.get('newest')
+        if newest is not None and not (isinstance(newest, dict) and isinstance(newest.get('release'), text)
+                                       and isinstance(newest.get('package'), text)):
+            return "'newest' is not an object with a string 'release' and 'package'"
+    return None

@@ -55,9 +55,9 @@ public static class KabigateApp
             cli.Log.Errors(e.Messages);
             return ExitCodes.Error;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Formats.InputFailures.Describe(e) is { } line)
         {
-            cli.Log.Error(e.Message);
+            cli.Log.Error(line);
             return ExitCodes.Error;
         }
     }

@@ -14,26 +14,30 @@ internal static class FileBytes
     public delegate T SpanFunc<T>(ReadOnlySpan<byte> data);
 
     /// <summary>
-    /// Refuses, before opening it, a path that is empty or not a regular file: opening a FIFO blocks until a writer
-    /// comes, and devices and /proc files report no size.
+    /// Refuses, before opening it, a path that is not a regular file once symlinks are resolved (opening a FIFO blocks
+    /// until a writer comes; devices and /proc files report no size), or is empty.
     /// </summary>
     /// <exception cref="ModuleFormatException">The file is empty or not a regular file.</exception>
     public static void RequireRegularFile(string path)
     {
+        InputFiles.RequireRegularFile(path);
         var info = new FileInfo(path);
         if (info.Exists && info.Length == 0)
             throw new ModuleFormatException(path, "empty file, or not a regular file");
     }
 
-    public static T Use<T>(string path, SpanFunc<T> read)
+    public static T Use<T>(string path, SpanFunc<T> read) => Use(path, MaxLength, read);
+
+    /// <summary>Gives the bytes of a regular file of at most <paramref name="maxLength"/> bytes to <paramref name="read"/>.</summary>
+    public static T Use<T>(string path, long maxLength, SpanFunc<T> read)
     {
         RequireRegularFile(path);
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
         if (length == 0)
             throw new ModuleFormatException(path, "empty file");
-        if (length > MaxLength)
-            throw new ModuleFormatException(path, $"file too large ({length} bytes)");
+        if (length > Math.Min(maxLength, MaxLength))
+            throw new ModuleFormatException(path, Messages.FileTooLarge(length, Math.Min(maxLength, MaxLength)));
         var buffer = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {

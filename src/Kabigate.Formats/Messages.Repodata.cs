@@ -33,9 +33,6 @@ internal static partial class Messages
 
     internal static string InvalidPre(string? package, string pre) => $"package '{package}': invalid 'pre' value '{pre}'";
 
-    internal static string TooManyDependencies(string? package, string list, int limit) =>
-        $"package '{package}': <rpm:{list}> has more than {limit} entries";
-
     // Checksums.
     internal static string UnsupportedChecksumType(string what, string type) => $"unsupported checksum type '{type}' for {what}";
 
@@ -58,6 +55,21 @@ internal static partial class Messages
     internal static string HttpBodyFailed(string detail, long received) => $"download failed after {received} bytes: {detail}";
 
     internal static string DownloadTooLarge(long limit) => $"download exceeds the limit of {limit} bytes";
+
+    internal static string HttpDeadline(string seconds, long received) =>
+        $"download took longer than the limit of {seconds} s in all, after {received} bytes (timed out)";
+
+    internal static string RedirectRefused(string location, string why) => $"redirect to '{location}' refused: {why}";
+
+    internal static string TooManyRedirects(int limit) => $"cannot download: more than {limit} redirects";
+
+    internal const string RedirectNotHttp = "not an http(s) URL";
+
+    internal const string RedirectDowngrade = "it leaves https for http";
+
+    internal const string RedirectOtherHost = "another host or port (set RedirectsToOtherHosts to allow it)";
+
+    internal const string RedirectWithoutLocation = "no valid Location header";
 
     // Repositories.
     internal const string InvalidRepositoryUrl = "not a valid http(s) repository URL";

@@ -25,9 +25,10 @@ internal static partial class Messages
 
     internal static string RpmBadHeaderMagic(string what) => $"{what} has a bad magic (expected '8e ad e8 01 00 00 00 00')";
 
-    internal static string RpmHeaderTagCount(string what, int count, int max) => $"{what} has {count} index entries, outside 1..{max}";
+    // The counts are printed as the unsigned words they are on disk: 0xffffffff is 4294967295 entries, not -1.
+    internal static string RpmHeaderTagCount(string what, int count, int max) => $"{what} has {(uint)count} index entries, outside 1..{max}";
 
-    internal static string RpmHeaderDataSize(string what, int size, int max) => $"{what} has a {size}-byte data store, outside 0..{max}";
+    internal static string RpmHeaderDataSize(string what, int size, int max) => $"{what} has a {(uint)size}-byte data store, outside 0..{max}";
 
     internal static string RpmHeaderTooLarge(string what, long size, long max) => $"{what} is {size} bytes, not below the limit of {max}";
 

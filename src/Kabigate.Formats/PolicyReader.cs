@@ -36,13 +36,27 @@ public static class PolicyReader
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
             throw new ModuleFormatException(path, "no such policy file");
-        return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return Parse(InputFiles.ReadAllText(path, InputLimits.MaxPolicyBytes), path, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     /// <summary>Parses policy text; files it names are resolved against <paramref name="baseDirectory"/>.</summary>
+    /// <exception cref="ModuleFormatException">The text is malformed or over a limit; the message is <c>file:line: reason</c>.</exception>
     public static Policy Parse(string text, string sourceName, string baseDirectory)
     {
-        var document = Tomlyn.Parsing.SyntaxParser.Parse(text, sourceName);
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > InputLimits.MaxPolicyBytes)
+            throw new ModuleFormatException(sourceName, Messages.InputExceeds(InputLimits.MaxPolicyBytes));
+        CheckDepth(text, sourceName);
+        DocumentSyntax document;
+        try
+        {
+            document = Tomlyn.Parsing.SyntaxParser.Parse(text, sourceName);
+        }
+        catch (Tomlyn.TomlException e)
+        {
+            // Tomlyn throws, rather than reports, a few faults (nesting beyond its own limit).
+            throw Error(sourceName, Math.Max((e.Line ?? 1) - 1, 0), e.Message.ReplaceLineEndings(" "));
+        }
         foreach (var diagnostic in document.Diagnostics)
         {
             if (diagnostic.Kind == DiagnosticMessageKind.Error)
@@ -81,7 +95,7 @@ public static class PolicyReader
                         var file = Resolve(baseDirectory, String(item, sourceName));
                         if (!File.Exists(file))
                             throw Error(sourceName, line, $"severities file '{file}' does not exist");
-                        rules = ParseSeverities(File.ReadAllText(file), file, 0);
+                        rules = ParseSeverities(InputFiles.ReadAllText(file, InputLimits.MaxTextFileBytes), file, 0);
                     }
                     break;
                 default:
@@ -98,6 +112,8 @@ public static class PolicyReader
             int line = table.Span.Start.Line;
             if (table is not TableArraySyntax || name != "waiver")
                 throw Error(sourceName, line, $"unknown table '{name}' (known: [[waiver]])");
+            if (waivers.Count == InputLimits.MaxPolicyEntries)
+                throw Error(sourceName, line, Messages.TooManyPolicyEntries("waivers", InputLimits.MaxPolicyEntries));
             waivers.Add(ParseWaiver(table, sourceName));
         }
         return new Policy(rules ?? [], waivers, unlisted, stablelist, sourceName);
@@ -115,6 +131,7 @@ public static class PolicyReader
         {
             int line = firstLine + i;
             var content = lines[i];
+            InputFiles.CheckLine(content.Length, sourceName, line + 1);
             int comment = content.IndexOf('#', StringComparison.Ordinal);
             if (comment >= 0)
                 content = content[..comment];
@@ -136,11 +153,83 @@ public static class PolicyReader
             {
                 throw Error(sourceName, line, $"expected '[MODULE|NAMESPACE|SYMBOL] PATTERN PASS|FAIL', found {words.Length} words");
             }
+            if (rules.Count == InputLimits.MaxPolicyEntries)
+                throw Error(sourceName, line, Messages.TooManyPolicyEntries("severity rules", InputLimits.MaxPolicyEntries));
             var pattern = words[^2];
             var severity = ParseSeverity(words[^1], sourceName, line);
             rules.Add(new SeverityRule(pattern, kind ?? SeverityRule.InferKind(pattern), severity, $"{sourceName}:{line + 1}"));
         }
         return rules;
+    }
+
+    /// <summary>
+    /// Refuses arrays and inline tables nested deeper than <see cref="InputLimits.MaxPolicyDepth"/>, and more
+    /// <c>[[waiver]]</c> tables than <see cref="InputLimits.MaxPolicyEntries"/>, before parsing, so that the parser's
+    /// recursion never nears its own limit and its time stays short. Brackets inside strings and comments are not counted;
+    /// a table header's <c>[[</c> is a line's first token and not nesting.
+    /// </summary>
+    private static void CheckDepth(string text, string sourceName)
+    {
+        int depth = 0, line = 0, tableArrays = 0;
+        bool lineStart = true;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            switch (c)
+            {
+                case '\n':
+                    line++;
+                    lineStart = true;
+                    continue;
+                case '#':
+                    while (i + 1 < text.Length && text[i + 1] != '\n')
+                        i++;
+                    continue;
+                case '"' or '\'':
+                    i = SkipString(text, i, ref line);
+                    break;
+                case '[' when lineStart && depth == 0:
+                    if (i + 1 < text.Length && text[i + 1] == '[' && ++tableArrays > InputLimits.MaxPolicyEntries)
+                        throw Error(sourceName, line, Messages.TooManyPolicyEntries("waivers", InputLimits.MaxPolicyEntries));
+                    break;
+                case '[' or '{':
+                    if (++depth > InputLimits.MaxPolicyDepth)
+                        throw Error(sourceName, line, Messages.PolicyTooDeep(InputLimits.MaxPolicyDepth));
+                    break;
+                case ']' or '}' when depth > 0:
+                    depth--;
+                    break;
+            }
+            if (c is not (' ' or '\t' or '\r'))
+                lineStart = false;
+        }
+    }
+
+    /// <summary>The index of the quote closing the string that opens at <paramref name="start"/> (or the text's end).</summary>
+    private static int SkipString(string text, int start, ref int line)
+    {
+        char quote = text[start];
+        bool multi = start + 2 < text.Length && text[start + 1] == quote && text[start + 2] == quote;
+        int i = start + (multi ? 3 : 1);
+        for (; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\n')
+            {
+                line++;
+                if (!multi)
+                    return i - 1; // an unterminated basic string: the parser reports it
+            }
+            else if (c == '\\' && quote == '"')
+            {
+                i++;
+            }
+            else if (c == quote && (!multi || (i + 2 < text.Length && text[i + 1] == quote && text[i + 2] == quote)))
+            {
+                return multi ? i + 2 : i;
+            }
+        }
+        return i;
     }
 
     private static Waiver ParseWaiver(TableSyntaxBase table, string sourceName)

@@ -33,7 +33,7 @@ public static partial class StablelistReader
             return ReadKabiModuleDirectory(path[..hash], path[(hash + 1)..], path);
         if (Directory.Exists(path))
             return ReadKabiModuleDirectory(path, null, path);
-        return Read(File.ReadAllBytes(path), path);
+        return Read(InputFiles.ReadAllBytes(path, InputLimits.MaxTextFileBytes), path);
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public static partial class StablelistReader
             var name = Path.GetFileName(file);
             if (name.StartsWith('.'))
                 continue;
-            var lines = File.ReadAllLines(file);
+            var lines = InputFiles.ReadAllLines(file, InputLimits.MaxTextFileBytes);
             var range = lines.Length > 0 ? KabiRange().Match(lines[0].Trim()) : System.Text.RegularExpressions.Match.Empty;
             if (!range.Success)
                 throw new ModuleFormatException(file, "line 1 is not a minor-release range '#FIRST-LAST' (LAST may be empty)", line: 1, lineText: lines.Length > 0 ? lines[0] : "");
@@ -105,6 +105,7 @@ public static partial class StablelistReader
             int newline = data.IndexOf((byte)'\n');
             ReadOnlySpan<byte> raw = newline < 0 ? data : data[..newline];
             data = newline < 0 ? default : data[(newline + 1)..];
+            InputFiles.CheckLine(raw.Length, sourceName, lineNumber);
             var line = raw.Trim(Blanks);
             if (line.IsEmpty || line[0] == (byte)'#')
                 continue;

@@ -32,8 +32,8 @@ namespace Kabigate.Formats;
 /// </remarks>
 public static class SymversReader
 {
-    /// <summary>The most bytes a compressed symvers may decompress to: 1 GiB (Debian's 6.1 file is 1.7 MB).</summary>
-    public const long MaxDecompressedBytes = 1L << 30;
+    /// <summary>The most bytes a symvers may hold, as a file or decompressed: <see cref="InputLimits.MaxSymversBytes"/>.</summary>
+    public const long MaxDecompressedBytes = InputLimits.MaxSymversBytes;
 
     /// <summary>The most fields a row has.</summary>
     private const int MaxFields = 5;
@@ -53,7 +53,7 @@ public static class SymversReader
     public static IReadOnlyList<KernelExport> Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Read(File.ReadAllBytes(path), path);
+        return Read(InputFiles.ReadAllBytes(path, MaxDecompressedBytes), path);
     }
 
     /// <summary>Reads symvers data, compressed (sniffed by magic) or not.</summary>
@@ -85,6 +85,7 @@ public static class SymversReader
             int newline = data.IndexOf((byte)'\n');
             ReadOnlySpan<byte> line = newline < 0 ? data : data[..newline];
             data = newline < 0 ? default : data[(newline + 1)..];
+            InputFiles.CheckLine(line.Length, sourceName, lineNumber);
             if (!line.IsEmpty && line[^1] == (byte)'\r')
                 line = line[..^1];
             if (line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)

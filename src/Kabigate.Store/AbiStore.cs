@@ -31,6 +31,9 @@ public sealed partial class AbiStore : IDisposable
     /// <summary>Where the store is.</summary>
     public StoreLocation Location { get; }
 
+    /// <summary>True when the store was opened read-only (an SQLite store this user cannot write); it cannot ingest.</summary>
+    public bool IsReadOnly { get; private init; }
+
     /// <summary>The store's schema version.</summary>
     public int SchemaVersion { get; private set; }
 
@@ -38,6 +41,12 @@ public sealed partial class AbiStore : IDisposable
     /// Opens a store, creating it (and applying migrations) when <paramref name="create"/>; otherwise a missing SQLite
     /// file is an error. Read commands then see one snapshot for their whole run.
     /// </summary>
+    /// <remarks>
+    /// Without <paramref name="create"/>, an SQLite store that this user cannot write (its file, or the directory its WAL
+    /// side files live in, is read-only: a store shared read-only) is opened read-only and immutable: nothing is written,
+    /// no <c>-shm</c> or <c>-wal</c> file is needed, and what a crashed writer left uncheckpointed in the WAL is not
+    /// seen (every ingest checkpoints when it commits). Such a store must be at this kabigate's schema version.
+    /// </remarks>
     /// <exception cref="StoreException">The store cannot be reached, is not a kabigate store, or has a newer schema.</exception>
     public static AbiStore Open(StoreLocation location, bool create)
     {
@@ -55,14 +64,20 @@ public sealed partial class AbiStore : IDisposable
             {
                 throw new StoreException($"{location.Display}: is a directory, not a store file");
             }
-            var builder = new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 };
+            bool readOnly = !create && !StoreFiles.CanWrite(location.Target);
+            var builder = readOnly
+                ? new SqliteConnectionStringBuilder { DataSource = StoreFiles.ImmutableUri(location.Target), Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 60 }
+                : new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 };
             var connection = new SqliteConnection(builder.ToString());
-            store = new AbiStore(location, connection, null);
+            store = new AbiStore(location, connection, null) { IsReadOnly = readOnly };
             store.Guard(() =>
             {
                 connection.Open();
-                store.Execute("PRAGMA journal_mode=WAL");
-                store.Execute("PRAGMA synchronous=NORMAL");
+                if (!readOnly)
+                {
+                    store.Execute("PRAGMA journal_mode=WAL");
+                    store.Execute("PRAGMA synchronous=NORMAL");
+                }
                 store.Execute("PRAGMA foreign_keys=ON");
             }, "open");
         }
@@ -100,6 +115,8 @@ public sealed partial class AbiStore : IDisposable
     /// <summary>Begins an ingest: one write transaction, serialized against other writers, committed by <see cref="IngestSession.Commit"/>.</summary>
     public IngestSession BeginIngest()
     {
+        if (IsReadOnly)
+            throw new StoreException($"{Location.Display}: opened read-only (this user cannot write it or its directory); cannot ingest");
         if (_transaction is not null)
             throw new InvalidOperationException("a transaction is already open");
         BeginWrite();
@@ -243,6 +260,40 @@ public sealed partial class AbiStore : IDisposable
 
     private void Migrate()
     {
+        int version = SchemaVersionNow();
+        if (version < Schema.Latest && IsReadOnly)
+            throw new StoreException($"{Location.Display}: the store's schema version is {version}, older than this kabigate's ({Schema.Latest}), and it is read-only here: let its owner run 'kabigate ingest' once to migrate it");
+        if (version < Schema.Latest)
+        {
+            // The write lock (SQLite BEGIN IMMEDIATE, PostgreSQL's advisory lock) serializes migrations with each other
+            // and with ingests; what was read before it may be stale, so it is read again under it.
+            BeginWrite();
+            int current;
+            try
+            {
+                current = SchemaVersionNow();
+            }
+            catch
+            {
+                RollbackWrite();
+                throw;
+            }
+            foreach (var migration in Schema.Migrations.Where(m => m.Version > current))
+            {
+                foreach (var statement in migration.Statements)
+                    Execute(Schema.ForProvider(statement, Location.Provider));
+                Execute("INSERT INTO schema_migrations (version, description, applied_at) VALUES (@v, @d, @t)",
+                    ("v", (long)migration.Version), ("d", migration.Description), ("t", Now()));
+            }
+            CommitWrite();
+        }
+        SchemaVersion = Schema.Latest;
+    }
+
+    /// <summary>The schema version as stored now: 0 for an empty database.</summary>
+    /// <exception cref="StoreException">The database is not a kabigate store, or its schema is newer than this kabigate's.</exception>
+    private int SchemaVersionNow()
+    {
         var tables = Query(
             _connection is SqliteConnection
                 ? "SELECT name FROM sqlite_master WHERE type = 'table'"
@@ -255,23 +306,7 @@ public sealed partial class AbiStore : IDisposable
             throw new StoreException($"{Location.Display}: not a kabigate store (it has other tables: {string.Join(", ", tables.Order().Take(5))}); refusing to touch it");
         if (version > Schema.Latest)
             throw new StoreException($"{Location.Display}: the store's schema version is {version}, newer than this kabigate knows ({Schema.Latest}); use a newer kabigate (nothing was changed)");
-        if (version < Schema.Latest)
-        {
-            BeginWrite();
-            // Another writer may have migrated while we waited for the lock.
-            int current = tables.Contains("schema_migrations")
-                ? (int)Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], r => r.GetInt64(0)).Single()
-                : 0;
-            foreach (var migration in Schema.Migrations.Where(m => m.Version > current))
-            {
-                foreach (var statement in migration.Statements)
-                    Execute(Schema.ForProvider(statement, Location.Provider));
-                Execute("INSERT INTO schema_migrations (version, description, applied_at) VALUES (@v, @d, @t)",
-                    ("v", (long)migration.Version), ("d", migration.Description), ("t", Now()));
-            }
-            CommitWrite();
-        }
-        SchemaVersion = Schema.Latest;
+        return version;
     }
 
     internal AbiRow[] DecodeAbi(long abiId)

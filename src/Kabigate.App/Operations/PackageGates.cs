@@ -90,11 +90,11 @@ public static class PackageGates
     {
         try
         {
-            return [.. File.ReadLines(path).Select(l => l.Split(' ', 2)[0]).Where(n => n.Length > 0)];
+            return [.. InputFiles.ReadAllLines(path, InputLimits.MaxProcModulesBytes).Select(l => l.Split(' ', 2)[0]).Where(n => n.Length > 0)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OperationException($"{path}: cannot read the loaded modules: {e.Message}");
+            throw new OperationException($"{path}: cannot read the loaded modules: {InputFailures.WithoutSource(e, path)}");
         }
     }
 }

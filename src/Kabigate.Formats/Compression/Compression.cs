@@ -89,7 +89,15 @@ public static class Compression
     /// library that cannot be loaded.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOutputBytes"/> is negative.</exception>
-    public static unsafe byte[] DecompressAll(ReadOnlySpan<byte> data, string sourceName, long maxOutputBytes)
+    public static byte[] DecompressAll(ReadOnlySpan<byte> data, string sourceName, long maxOutputBytes) =>
+        DecompressAll(data, sourceName, maxOutputBytes, long.MaxValue, beforeExceeding: null);
+
+    /// <summary>
+    /// <see cref="DecompressAll(ReadOnlySpan{byte}, string, long)"/>, calling <paramref name="beforeExceeding"/> once
+    /// before the buffer holding the output grows beyond <paramref name="softLimit"/> bytes (a caller's memory budget).
+    /// The buffer never grows beyond the cap plus one byte, so a bomb holds at most the cap.
+    /// </summary>
+    internal static unsafe byte[] DecompressAll(ReadOnlySpan<byte> data, string sourceName, long maxOutputBytes, long softLimit, Action? beforeExceeding)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxOutputBytes);
         var kind = Sniff(data);
@@ -97,13 +105,13 @@ public static class Compression
             return data.ToArray();
 
         // The result is one array, so the cap cannot usefully exceed the largest array.
-        long cap = Math.Min(maxOutputBytes, Array.MaxLength);
+        long cap = Math.Min(maxOutputBytes, Array.MaxLength - 1);
         fixed (byte* p = data)
         {
             // The span stays pinned while the stream exists: everything is read before the block ends.
             using var input = new UnmanagedMemoryStream(p, data.Length);
             using var output = OpenDecompressing(input, kind, sourceName, cap);
-            return ReadToEnd(output, InitialCapacity(data.Length, cap));
+            return ReadToEnd(output, InitialCapacity(data.Length, Math.Min(cap, softLimit)), cap + 1, softLimit, beforeExceeding);
         }
     }
 
@@ -114,7 +122,8 @@ public static class Compression
         return (int)guess;
     }
 
-    private static byte[] ReadToEnd(Stream stream, int initialCapacity)
+    /// <summary>Reads the stream to its end into one array of at most <paramref name="maxLength"/> bytes.</summary>
+    private static byte[] ReadToEnd(Stream stream, int initialCapacity, long maxLength, long softLimit, Action? beforeExceeding)
     {
         var buffer = new byte[Math.Max(initialCapacity, 1)];
         int length = 0;
@@ -122,16 +131,18 @@ public static class Compression
         {
             if (length == buffer.Length)
             {
-                // At the largest array the stream's cap (at most Array.MaxLength) makes the next read throw or end.
-                if (buffer.Length == Array.MaxLength)
+                // The stream throws once past its cap, which is one below maxLength: a full buffer of maxLength
+                // bytes cannot be reached by a stream that ends in time.
+                if (buffer.Length >= maxLength)
+                    throw new InvalidOperationException("the decompressing stream exceeded its cap");
+                long grown = Math.Min((long)buffer.Length * 2, maxLength);
+                if (beforeExceeding is not null && grown > softLimit)
                 {
-                    Span<byte> probe = stackalloc byte[1];
-                    if (stream.Read(probe) != 0)
-                        throw new InvalidOperationException("the decompressing stream exceeded its cap");
-                    return buffer;
+                    beforeExceeding();
+                    beforeExceeding = null;
                 }
 
-                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+                Array.Resize(ref buffer, (int)grown);
             }
 
             int read = stream.Read(buffer, length, buffer.Length - length);

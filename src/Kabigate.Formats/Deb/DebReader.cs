@@ -205,6 +205,9 @@ public static partial class DebReader
         return Compression.OpenDecompressing(member.Data, found, memberSource, maxOutputBytes);
     }
 
-    private static FileStream OpenFile(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    private static FileStream OpenFile(string path)
+    {
+        InputFiles.RequireRegularFile(path);
+        return new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    }
 }

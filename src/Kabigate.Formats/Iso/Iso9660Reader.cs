@@ -39,6 +39,7 @@ public static partial class Iso9660Reader
     public static IsoImage Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        InputFiles.RequireRegularFile(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.RandomAccess);
         try
         {

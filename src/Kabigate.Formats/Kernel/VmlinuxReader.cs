@@ -19,8 +19,8 @@ namespace Kabigate.Formats.Kernel;
 /// </remarks>
 public static partial class VmlinuxReader
 {
-    /// <summary>The most bytes a compressed kernel may expand to (a distribution vmlinux is 30–80 MiB).</summary>
-    public const long MaxImageBytes = 512L << 20;
+    /// <summary>The most bytes a compressed kernel may expand to: <see cref="InputLimits.MaxKernelImageBytes"/>.</summary>
+    public const long MaxImageBytes = InputLimits.MaxKernelImageBytes;
 
     /// <summary>The exporter column of every export read from a kernel image.</summary>
     public const string ModuleName = "vmlinux";

@@ -10,7 +10,7 @@ namespace Kabigate.Formats.Repodata;
 /// <summary>What <see cref="FilteredRepository.Publish"/> wrote.</summary>
 /// <param name="Kept">The packages the new metadata lists.</param>
 /// <param name="Omitted">The packages it leaves out.</param>
-/// <param name="Linked">How many package files were hard-linked.</param>
+/// <param name="Linked">How many package files this run hard-linked (those already in place from an earlier run are not counted).</param>
 public sealed record PublishedRepository(IReadOnlyList<RepoPackage> Kept, IReadOnlyList<RepoPackage> Omitted, int Linked);
 
 /// <summary>
@@ -48,11 +48,14 @@ public static partial class FilteredRepository
             var target = Path.GetFullPath(Path.Combine(destination, package.LocationHref));
             if (!target.StartsWith(destination + "/", StringComparison.Ordinal))
                 throw new ModuleFormatException(source, $"{package.Nevra}: location '{package.LocationHref}' leaves the repository");
-            if (HardLink(Path.Combine(source, package.LocationHref), target))
+            RequireNoSymlinks(destination, target);
+            if (HardLink(Path.Combine(source, package.LocationHref), target, package))
                 linked++;
         }
 
         var staging = Path.Combine(destination, $".repodata.kabigate-{Environment.ProcessId}");
+        RequireNoSymlinks(destination, staging);
+        RequireNoSymlinks(destination, Path.Combine(destination, "repodata"));
         if (Directory.Exists(staging))
             Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);
@@ -176,23 +179,51 @@ public static partial class FilteredRepository
             Directory.Delete(old, recursive: true);
     }
 
-    /// <summary>Hard-links a package into place.</summary>
-    private static bool HardLink(string source, string target)
+    /// <summary>
+    /// Refuses to write <paramref name="path"/> when it, or a folder between <paramref name="destination"/> and it, is a
+    /// symlink: a link there would carry the write out of the named tree.
+    /// </summary>
+    private static void RequireNoSymlinks(string destination, string path)
+    {
+        for (string? p = path; p is not null && p.Length > destination.Length; p = Path.GetDirectoryName(p))
+        {
+            FileSystemInfo info = Directory.Exists(p) ? new DirectoryInfo(p) : new FileInfo(p);
+            if (info.LinkTarget is not null)
+                throw new ModuleFormatException(p, "a symlink on a path publish-gated writes; refusing to write through it (replace it with a directory or a file)");
+        }
+    }
+
+    /// <summary>
+    /// Hard-links a package into place with <c>link(2)</c>, which never replaces an existing file. A file already there
+    /// is kept when it is the same package (the same file, or the same checksum: a gated repository published
+    /// before) and refused otherwise: publishing never replaces a file it did not create.
+    /// </summary>
+    /// <returns>True when a link was made, false when the package was already in place.</returns>
+    private static bool HardLink(string source, string target, RepoPackage package)
     {
         var sourceInfo = new FileInfo(source);
         if (!sourceInfo.Exists)
             throw new ModuleFormatException(source, "the package file named by primary.xml is missing");
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        // Linking to a temporary name and renaming it over the target replaces an older file atomically.
-        var temporary = target + ".kabigate-tmp";
-        File.Delete(temporary);
-        if (Link(source, temporary) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
+        if (Link(source, target) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (!File.Exists(target) && !Directory.Exists(target))
             throw new IOException($"{target}: cannot hard-link {source} ({Marshal.GetPInvokeErrorMessage(errno)}); the gated repository must be on the same file system as its source");
-        }
-        File.Move(temporary, target, overwrite: true);
-        return true;
+        if (!IsSamePackage(target, source, package))
+            throw new ModuleFormatException(target, $"exists and is not package '{package.Nevra}'; publish-gated never replaces a file it did not create (remove it, or publish to an empty directory)");
+        return false;
+    }
+
+    private static bool IsSamePackage(string existing, string source, RepoPackage package)
+    {
+        if (InputFiles.SameFile(existing, source))
+            return true;
+        if (!File.Exists(existing) || new FileInfo(existing).LinkTarget is not null || package.ChecksumType is null || package.Checksum is null)
+            return false;
+        InputFiles.RequireRegularFile(existing);
+        var (algorithm, hex) = RepoChecksums.Validate(new RepoChecksum(package.ChecksumType, package.Checksum), existing, package.LocationHref);
+        return string.Equals(RepoChecksums.HashFile(existing, algorithm), hex, StringComparison.Ordinal);
     }
 
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

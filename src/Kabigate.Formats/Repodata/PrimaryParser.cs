@@ -11,6 +11,9 @@ internal sealed class PrimaryParser
     private readonly XmlReader _reader;
     private readonly string _source;
     private readonly List<RepoDependency> _dependencies = [];
+    private int _packageDependencies;
+    private int _documentPackages;
+    private long _documentDependencies;
     private bool _started;
     private bool _finished;
 
@@ -116,6 +119,9 @@ internal sealed class PrimaryParser
     private RepoPackage ReadPackage()
     {
         int line = RepodataXml.Line(_reader) ?? 0;
+        if (++_documentPackages > InputLimits.MaxPackagesPerDocument)
+            throw Error(Messages.TooManyPackages(InputLimits.MaxPackagesPerDocument));
+        _packageDependencies = 0;
         string? name = null, arch = null, version = null, release = null, href = null, xmlBase = null;
         string? checksumType = null, checksum = null;
         int? epoch = null;
@@ -246,8 +252,10 @@ internal sealed class PrimaryParser
         {
             if (_reader.NodeType == XmlNodeType.Element && ReferenceEquals(_reader.LocalName, _entry) && ReferenceEquals(_reader.NamespaceURI, _rpm))
             {
-                if (_dependencies.Count == PrimaryReader.MaxDependenciesPerPackage)
-                    throw Error(Messages.TooManyDependencies(package, list, PrimaryReader.MaxDependenciesPerPackage));
+                if (++_packageDependencies > PrimaryReader.MaxDependenciesPerPackage)
+                    throw Error(Messages.TooManyPackageDependencies(package, PrimaryReader.MaxDependenciesPerPackage));
+                if (++_documentDependencies > InputLimits.MaxDependenciesPerDocument)
+                    throw Error(Messages.TooManyDocumentDependencies(InputLimits.MaxDependenciesPerDocument));
                 _dependencies.Add(ReadEntry(package, list));
             }
             else if (_reader.NodeType == XmlNodeType.Element)

@@ -18,10 +18,10 @@ public static class PrimaryReader
     public const long DefaultMaxXmlBytes = 8L << 30;
 
     /// <summary>
-    /// The most dependency entries one package may have: 4 Mi (a kernel package provides about 25,000), bounding the
-    /// memory one package can take.
+    /// The most dependency entries one package may have, its provides, requires and conflicts together:
+    /// <see cref="InputLimits.MaxDependenciesPerPackage"/>, bounding the memory one package can take.
     /// </summary>
-    public const int MaxDependenciesPerPackage = 4 << 20;
+    public const int MaxDependenciesPerPackage = InputLimits.MaxDependenciesPerPackage;
 
     /// <summary>
     /// How many decompressed bytes are produced per decoder call: XmlReader asks for a few KiB at a time, and feeding it
@@ -46,6 +46,7 @@ public static class PrimaryReader
 
         static IEnumerable<RepoPackage> ReadFile(string path, long maxXmlBytes)
         {
+            InputFiles.RequireRegularFile(path);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
             foreach (var package in Enumerate(stream, path, maxXmlBytes))
                 yield return package;
@@ -75,7 +76,8 @@ public static class PrimaryReader
         var peeked = new PeekableStream(data);
         var kind = Compression.Sniff(peeked.Peek(Compression.SniffLength));
         using var xml = Compression.OpenDecompressing(peeked, kind, sourceName, maxXmlBytes);
-        using var buffered = new BufferedStream(xml, DecodeBufferSize);
+        using var bounded = new XmlTokenLimitStream(xml, sourceName, InputLimits.MaxXmlTokenBytes);
+        using var buffered = new BufferedStream(bounded, DecodeBufferSize);
         using var reader = XmlReader.Create(buffered, RepodataXml.Settings(maxXmlBytes));
         var parser = new PrimaryParser(reader, sourceName);
         while (parser.Next() is { } package)

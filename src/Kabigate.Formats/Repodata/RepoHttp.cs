@@ -7,8 +7,10 @@ namespace Kabigate.Formats.Repodata;
 
 /// <summary>
 /// HTTP for repositories: GET with a timeout on connecting, on the response headers and on every read of the body
-/// (a stall, not the whole transfer, so a large file on a slow link still arrives), a cap on the body, and every failure
-/// turned into a one-line <see cref="ModuleFormatException"/> naming the URL.
+/// (a stall, so a large file on a slow link still arrives) and a total deadline per request (so a body dripped a byte at
+/// a time does not keep it for hours), a cap on the body, redirects followed only to http(s) on the same host and port
+/// (unless configured) and never from https to http, and every failure turned into a one-line
+/// <see cref="ModuleFormatException"/> naming the URL.
 /// </summary>
 /// <remarks>
 /// The public API is synchronous like the rest of the library; the transfer runs asynchronously underneath (that is
@@ -18,19 +20,23 @@ namespace Kabigate.Formats.Repodata;
 internal sealed class RepoHttp : IDisposable
 {
     private const int BufferSize = 128 * 1024;
+    private const int MaxRedirects = 10;
 
     private readonly HttpClient _client;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _totalTimeout;
+    private readonly bool _redirectsToOtherHosts;
 
-    public RepoHttp(TimeSpan timeout)
+    public RepoHttp(RpmRepositoryOptions options)
     {
-        _timeout = timeout;
+        _timeout = options.Timeout;
+        _totalTimeout = options.TotalTimeout > TimeSpan.Zero ? options.TotalTimeout : Timeout.InfiniteTimeSpan;
+        _redirectsToOtherHosts = options.RedirectsToOtherHosts;
         var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = timeout,
+            ConnectTimeout = _timeout,
             AutomaticDecompression = DecompressionMethods.None,
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = 10,
+            AllowAutoRedirect = false,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("kabigate");
@@ -61,9 +67,12 @@ internal sealed class RepoHttp : IDisposable
     private async Task CopyAsync(Uri uri, Stream destination, IncrementalHash? hash, long maxBytes, CancellationToken cancellationToken)
     {
         string source = uri.ToString();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_totalTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         timeout.CancelAfter(_timeout);
-        using var response = await SendAsync(uri, source, timeout.Token, cancellationToken).ConfigureAwait(false);
+        var clock = new Deadline(deadline, cancellationToken, Seconds(_totalTimeout));
+        using var response = await SendFollowingAsync(uri, source, timeout, clock).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new ModuleFormatException(source, Messages.HttpStatus((int)response.StatusCode, response.ReasonPhrase));
         if (response.Content.Headers.ContentLength is long declared && declared > maxBytes)
@@ -71,12 +80,12 @@ internal sealed class RepoHttp : IDisposable
 
         var buffer = new byte[BufferSize];
         long total = 0;
-        using var body = await BodyAsync(response, source, timeout.Token, cancellationToken).ConfigureAwait(false);
+        using var body = await BodyAsync(response, source, timeout.Token, clock).ConfigureAwait(false);
         while (true)
         {
             // Each read gets the whole timeout again: a stall fails, a slow but steady transfer does not.
             timeout.CancelAfter(_timeout);
-            int read = await ReadAsync(body, buffer, source, total, timeout.Token, cancellationToken).ConfigureAwait(false);
+            int read = await ReadAsync(body, buffer, source, total, timeout.Token, clock).ConfigureAwait(false);
             if (read == 0)
                 break;
             total += read;
@@ -87,15 +96,15 @@ internal sealed class RepoHttp : IDisposable
         }
     }
 
-    private async Task<Stream> BodyAsync(HttpResponseMessage response, string source, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    private async Task<Stream> BodyAsync(HttpResponseMessage response, string source, CancellationToken timeoutToken, Deadline clock)
     {
         try
         {
             return await response.Content.ReadAsStreamAsync(timeoutToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!clock.Cancelled)
         {
-            throw new ModuleFormatException(source, Messages.HttpStalled(Seconds(_timeout), 0));
+            throw new ModuleFormatException(source, clock.Passed ? clock.Message(0) : Messages.HttpStalled(Seconds(_timeout), 0));
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
@@ -104,15 +113,15 @@ internal sealed class RepoHttp : IDisposable
     }
 
     /// <summary>One read of the body; only faults of the connection are translated, never of the destination.</summary>
-    private async Task<int> ReadAsync(Stream body, byte[] buffer, string source, long total, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    private async Task<int> ReadAsync(Stream body, byte[] buffer, string source, long total, CancellationToken timeoutToken, Deadline clock)
     {
         try
         {
             return await body.ReadAsync(buffer, timeoutToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!clock.Cancelled)
         {
-            throw new ModuleFormatException(source, Messages.HttpStalled(Seconds(_timeout), total));
+            throw new ModuleFormatException(source, clock.Passed ? clock.Message(total) : Messages.HttpStalled(Seconds(_timeout), total));
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
@@ -120,21 +129,81 @@ internal sealed class RepoHttp : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Uri uri, string source, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    /// <summary>Sends the request and follows redirects that stay on http(s), never leave https, and (unless allowed) stay on the host.</summary>
+    private async Task<HttpResponseMessage> SendFollowingAsync(Uri uri, string source, CancellationTokenSource timeout, Deadline clock)
+    {
+        var current = uri;
+        for (int redirects = 0; ; redirects++)
+        {
+            var response = await SendAsync(current, source, timeout.Token, clock).ConfigureAwait(false);
+            if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308))
+                return response;
+            try
+            {
+                if (redirects == MaxRedirects)
+                    throw new ModuleFormatException(source, Messages.TooManyRedirects(MaxRedirects));
+                // The raw header: the typed one is parsed by rules of its own and can be null or throw for odd values.
+                string? location = response.Headers.NonValidated.TryGetValues("Location", out var values) ? values.FirstOrDefault() : null;
+                current = RedirectTarget(current, location, _redirectsToOtherHosts, source);
+            }
+            finally
+            {
+                response.Dispose();
+            }
+
+            timeout.CancelAfter(_timeout);
+        }
+    }
+
+    /// <summary>Where a redirect from <paramref name="from"/> to <paramref name="location"/> leads, if it may be followed.</summary>
+    /// <exception cref="ModuleFormatException">The location is missing, not http(s), leaves https for http, or (unless allowed) another host or port.</exception>
+    internal static Uri RedirectTarget(Uri from, string? location, bool redirectsToOtherHosts, string source)
+    {
+        if (string.IsNullOrWhiteSpace(location) || !Uri.TryCreate(from, location.Trim(), out var target))
+            throw new ModuleFormatException(source, Messages.RedirectRefused(location ?? "", Messages.RedirectWithoutLocation));
+        string shown = location.Trim();
+        if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+            throw new ModuleFormatException(source, Messages.RedirectRefused(shown, Messages.RedirectNotHttp));
+        if (from.Scheme == Uri.UriSchemeHttps && target.Scheme == Uri.UriSchemeHttp)
+            throw new ModuleFormatException(source, Messages.RedirectRefused(shown, Messages.RedirectDowngrade));
+        // The same host and port; an upgrade from http on its default port to https on its own counts as the same.
+        bool upgrade = from.Scheme == Uri.UriSchemeHttp && target.Scheme == Uri.UriSchemeHttps && from.IsDefaultPort && target.IsDefaultPort;
+        bool sameHost = string.Equals(target.IdnHost, from.IdnHost, StringComparison.OrdinalIgnoreCase) && (target.Port == from.Port || upgrade);
+        if (!redirectsToOtherHosts && !sameHost)
+            throw new ModuleFormatException(source, Messages.RedirectRefused(shown, Messages.RedirectOtherHost));
+        return target;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, string source, CancellationToken timeoutToken, Deadline clock)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         try
         {
             return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!clock.Cancelled)
         {
-            throw new ModuleFormatException(source, Messages.HttpTimeout(Seconds(_timeout)));
+            throw new ModuleFormatException(source, clock.Passed ? clock.Message(0) : Messages.HttpTimeout(Seconds(_timeout)));
         }
         catch (HttpRequestException e)
         {
             throw new ModuleFormatException(source, Messages.HttpUnreachable(Describe(e)), inner: e);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else the HTTP stack throws for what a server sent is that server's fault, in one line.
+            throw new ModuleFormatException(source, Messages.HttpUnreachable(Describe(e)), inner: e);
+        }
+    }
+
+    /// <summary>A request's total deadline, and whether the caller cancelled instead.</summary>
+    private sealed class Deadline(CancellationTokenSource deadline, CancellationToken cancellationToken, string seconds)
+    {
+        public bool Cancelled => cancellationToken.IsCancellationRequested;
+
+        public bool Passed => deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+
+        public string Message(long received) => Messages.HttpDeadline(seconds, received);
     }
 
     /// <summary>One line for a network failure: the socket's own words where there are some (“Connection refused”).</summary>

@@ -24,6 +24,7 @@ public static class RepomdReader
     public static Repomd Read(string path, long maxBytes = DefaultMaxBytes)
     {
         ArgumentNullException.ThrowIfNull(path);
+        InputFiles.RequireRegularFile(path);
         using var stream = File.OpenRead(path);
         return Read(stream, path, maxBytes);
     }
@@ -41,7 +42,8 @@ public static class RepomdReader
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         using var capped = Compression.OpenDecompressing(new PeekableStream(data), CompressionKind.None, sourceName, maxBytes);
-        using var reader = XmlReader.Create(capped, RepodataXml.Settings(maxBytes));
+        using var bounded = new XmlTokenLimitStream(capped, sourceName, InputLimits.MaxXmlTokenBytes);
+        using var reader = XmlReader.Create(bounded, RepodataXml.Settings(maxBytes));
         try
         {
             return ReadDocument(reader, sourceName);

@@ -36,8 +36,8 @@ public sealed partial class RpmRepository
         {
             var remote = uri!;
             _options.Log?.Invoke($"downloading {remote.AbsoluteUri}");
-            _http ??= new RepoHttp(_options.Timeout);
-            DownloadVerified(_http, remote, cached, expected, _options.MaxPackageBytes, cancellationToken);
+            _http ??= new RepoHttp(_options);
+            DownloadVerified(_http, remote, cached, expected, DeclaredCap(package.PackageSize, _options.MaxPackageBytes), cancellationToken);
         }
 
         return new FileStream(cached, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
@@ -53,6 +53,8 @@ public sealed partial class RpmRepository
         {
             if (!Uri.TryCreate(xmlBase.EndsWith('/') ? xmlBase : xmlBase + "/", UriKind.Absolute, out var baseUri))
                 throw new ModuleFormatException(Location, Messages.InvalidLocation(xmlBase));
+            if (baseUri.IsFile && IsRemote)
+                throw new ModuleFormatException(Location, Messages.InvalidLocation(xmlBase)); // a remote repository names no local file
             if (baseUri.IsFile)
                 return (System.IO.Path.GetFullPath(System.IO.Path.Combine(baseUri.LocalPath, package.LocationHref)), null, null);
             if (!IsHttp(baseUri))
@@ -71,6 +73,7 @@ public sealed partial class RpmRepository
     {
         if (!File.Exists(path))
             throw new ModuleFormatException(Location, Messages.MissingPackageFile(href));
+        InputFiles.RequireRegularFile(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {

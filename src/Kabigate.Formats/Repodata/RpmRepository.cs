@@ -117,7 +117,7 @@ public sealed partial class RpmRepository : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         string sourceName = _baseUri is null ? PrimaryPath : new Uri(_baseUri, Primary.LocationHref).AbsoluteUri;
-        return Read(PrimaryPath, sourceName, _options.MaxPrimaryXmlBytes);
+        return Read(PrimaryPath, sourceName, DeclaredCap(Primary.OpenSize, _options.MaxPrimaryXmlBytes));
 
         static IEnumerable<RepoPackage> Read(string path, string sourceName, long maxXmlBytes)
         {
@@ -148,9 +148,11 @@ public sealed partial class RpmRepository : IDisposable
         string primaryPath = Path.GetFullPath(Path.Combine(directory, primary.LocationHref));
         if (!File.Exists(primaryPath))
             throw new ModuleFormatException(directory, Messages.MissingMetadataFile(primary.LocationHref));
+        InputFiles.RequireRegularFile(primaryPath);
         long length = new FileInfo(primaryPath).Length;
-        if (length > options.MaxPrimaryBytes)
-            throw new ModuleFormatException(primaryPath, Messages.FileTooLarge(length, options.MaxPrimaryBytes));
+        long cap = DeclaredCap(primary.Size, options.MaxPrimaryBytes);
+        if (length > cap)
+            throw new ModuleFormatException(primaryPath, Messages.FileTooLarge(length, cap));
         string actual = RepoChecksums.HashFile(primaryPath, algorithm);
         if (!string.Equals(actual, hex, StringComparison.Ordinal))
             throw new ModuleFormatException(directory, Messages.ChecksumMismatch(primary.LocationHref, checksum.Type, hex, actual));
@@ -159,7 +161,7 @@ public sealed partial class RpmRepository : IDisposable
 
     private static RpmRepository OpenRemote(Uri baseUri, RpmRepositoryOptions options, CancellationToken cancellationToken)
     {
-        var http = new RepoHttp(options.Timeout);
+        var http = new RepoHttp(options);
         try
         {
             var repomdUri = new Uri(baseUri, RepomdHref);
@@ -175,7 +177,7 @@ public sealed partial class RpmRepository : IDisposable
             if (!RepoCache.IsValid(cached, algorithm, hex))
             {
                 options.Log?.Invoke($"downloading {primaryUri.AbsoluteUri}");
-                DownloadVerified(http, primaryUri, cached, new Verification(algorithm, checksum.Type, hex, primary.LocationHref, baseUri.AbsoluteUri), options.MaxPrimaryBytes, cancellationToken);
+                DownloadVerified(http, primaryUri, cached, new Verification(algorithm, checksum.Type, hex, primary.LocationHref, baseUri.AbsoluteUri), DeclaredCap(primary.Size, options.MaxPrimaryBytes), cancellationToken);
                 downloaded = true;
             }
 
@@ -250,6 +252,9 @@ public sealed partial class RpmRepository : IDisposable
             }
         }
     }
+
+    /// <summary>The size a metadata file (or package) declares caps what is accepted of it, below the configured limit.</summary>
+    private static long DeclaredCap(long? declared, long limit) => declared is long size && size >= 0 ? Math.Min(size, limit) : limit;
 
     private static (RepomdData Primary, RepoChecksum Checksum) FindPrimary(Repomd repomd, string repomdSource)
     {

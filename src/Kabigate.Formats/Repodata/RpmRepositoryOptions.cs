@@ -13,6 +13,18 @@ public sealed record RpmRepositoryOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long one request may take in all, from connecting to the last byte of its body: 10 minutes by default. It
+    /// bounds a body dripped a byte at a time, which <see cref="Timeout"/> alone does not.
+    /// </summary>
+    public TimeSpan TotalTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Whether redirects may lead to another host or port than the request's: false by default. Redirects are always
+    /// to http(s) only, and never from https to http.
+    /// </summary>
+    public bool RedirectsToOtherHosts { get; init; }
+
+    /// <summary>
     /// The folder remote repositories are cached in, one subfolder per base URL; null for
     /// <c>$XDG_CACHE_HOME/kabigate/repos</c> (else <c>~/.cache/kabigate/repos</c>).
     /// </summary>

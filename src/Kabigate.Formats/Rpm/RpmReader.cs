@@ -341,6 +341,9 @@ public static partial class RpmReader
         }
     }
 
-    private static FileStream OpenFile(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    private static FileStream OpenFile(string path)
+    {
+        InputFiles.RequireRegularFile(path);
+        return new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+    }
 }

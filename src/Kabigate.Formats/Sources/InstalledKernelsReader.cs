@@ -261,7 +261,7 @@ public static class InstalledKernelsReader
         // The vermagic of the kernel's own tree, never of a module installed for it from elsewhere.
         var inTree = kernel.InTree.Select(p => images.GetValueOrDefault(p)).OfType<ModuleImage>();
         var config = Config(root, kernel);
-        var (vermagic, reason, loader) = KernelFacts.Magic(config is null ? null : File.ReadAllBytes(config), inTree, kernel.Release,
+        var (vermagic, reason, loader) = KernelFacts.Magic(config is null ? null : InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes), inTree, kernel.Release,
             "neither a config nor an in-tree module to take the vermagic from");
         return (new KernelAbi(kernel.Release, exports, kernel.Directory, vermagic, reason, loader), null);
     }

@@ -16,7 +16,7 @@ public sealed record KernelSourceOptions(string? Release = null, Action<string>?
 /// </summary>
 public static partial class KernelSourceReader
 {
-    private const long MaxSymversBytes = 1L << 30;
+    private const long MaxSymversBytes = InputLimits.MaxKernelImageBytes;
 
     [GeneratedRegex(@"(?:^|/)symvers-(?<r>[^/]+?)(?:\.(?:gz|xz|zst))?$")]
     private static partial Regex BootSymvers();
@@ -86,7 +86,7 @@ public static partial class KernelSourceReader
         var dir = Path.GetDirectoryName(full)!;
         var configPath = Path.Combine(dir, ".config");
         if (Path.GetFileName(full) == "Module.symvers" && File.Exists(configPath))
-            return FromHeaders(release, exports, File.ReadAllBytes(configPath), path);
+            return FromHeaders(release, exports, InputFiles.ReadAllBytes(configPath, InputLimits.MaxTextFileBytes), path);
         return new KernelAbi(release, exports, path, null, "a bare symvers file does not carry the kernel's vermagic; give the headers directory or package");
     }
 
@@ -125,7 +125,7 @@ public static partial class KernelSourceReader
             var release = options.Release ?? ReleaseFromHeaders(dir) ?? MatchRelease(symvers, HeadersSymvers())
                 ?? throw new ModuleFormatException(dir, "cannot tell the kernel release of these headers: name them DIR#RELEASE (or give --release with a single --kernel)");
             var config = Path.Combine(dir, ".config");
-            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? File.ReadAllBytes(config) : null, dir);
+            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir);
         }
         return ModuleTreeReader.Read(dir, options);
     }
@@ -133,7 +133,7 @@ public static partial class KernelSourceReader
     private static string? ReleaseFromHeaders(string dir)
     {
         var uts = Path.Combine(dir, "include/generated/utsrelease.h");
-        return File.Exists(uts) ? KernelFacts.ReleaseFromUts(File.ReadAllBytes(uts)) : null;
+        return File.Exists(uts) ? KernelFacts.ReleaseFromUts(InputFiles.ReadAllBytes(uts, InputLimits.MaxTextFileBytes)) : null;
     }
 
     [GeneratedRegex(@"linux-(?:headers|image)-(?<r>[^_/]+)_[^/]*\.deb$")]

@@ -21,7 +21,7 @@ public sealed record ModuleSet(IReadOnlyList<ModuleImage> Modules, IReadOnlyList
 /// </summary>
 public static class ModuleSetReader
 {
-    private const long MaxMemberBytes = 1L << 30;
+    private const long MaxMemberBytes = InputLimits.MaxModuleBytes;
     private static readonly string[] ModuleSuffixes = [".ko", ".ko.xz", ".ko.zst", ".ko.gz", ".ko.bz2"];
 
     /// <summary>Whether a file name is a module's (used to walk directories and packages; files named directly are sniffed).</summary>

@@ -38,7 +38,7 @@ internal static class ModuleTreeReader
             exports.AddRange(KernelFacts.ModuleExports(module, Path.GetRelativePath(dir, module.Path)));
 
         var configPath = new[] { Path.Combine(dir, "config"), Path.Combine(boot, $"config-{release}") }.FirstOrDefault(File.Exists);
-        var (vermagic, reason, loader) = KernelFacts.Magic(configPath is null ? null : File.ReadAllBytes(configPath), set.Modules, release,
+        var (vermagic, reason, loader) = KernelFacts.Magic(configPath is null ? null : InputFiles.ReadAllBytes(configPath, InputLimits.MaxTextFileBytes), set.Modules, release,
             "the tree has neither a config nor an in-tree module to take the vermagic from");
         return new KernelAbi(release, exports, dir, vermagic, reason, loader);
     }

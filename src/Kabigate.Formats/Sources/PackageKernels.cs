@@ -13,7 +13,7 @@ namespace Kabigate.Formats.Sources;
 /// </summary>
 internal static partial class PackageKernels
 {
-    private const long MaxMemberBytes = 1L << 30;
+    private const long MaxMemberBytes = InputLimits.MaxKernelImageBytes;
 
     [GeneratedRegex(@"^boot/vmlinu[xz]-(?<r>[^/]+)$|^lib/modules/(?<r>[^/]+)/vmlinuz$")]
     private static partial Regex Vmlinuz();
@@ -75,15 +75,24 @@ internal static partial class PackageKernels
     {
         var payload = new Payload();
         using var queue = new System.Collections.Concurrent.BlockingCollection<(string Path, byte[] Data)>(boundedCapacity: 256);
+        // The queue is bounded in bytes too: members of a package can be large, and a few hundred of them queued
+        // would hold gigabytes. The producer waits while the queue holds more than the budget (unless it is empty).
+        using var queuedBytes = new QueuedBytes(InputLimits.ModuleSharedBytes * 4);
         var consumer = Task.Run(() =>
         {
             foreach (var (path, data) in queue.GetConsumingEnumerable())
+            {
+                queuedBytes.Remove(data.Length);
                 payload.Add(source, path, data);
+            }
         });
         try
         {
             foreach (var member in members)
+            {
+                queuedBytes.Add(member.Data.Length, consumer);
                 queue.Add(member);
+            }
         }
         finally
         {
@@ -91,6 +100,28 @@ internal static partial class PackageKernels
             consumer.GetAwaiter().GetResult();
         }
         return payload;
+    }
+
+    /// <summary>A count of bytes waiting in a queue, that an adder waits on while it is over a budget.</summary>
+    private sealed class QueuedBytes(long budget) : IDisposable
+    {
+        private readonly SemaphoreSlim _changed = new(0);
+        private long _bytes;
+
+        public void Add(long bytes, Task consumer)
+        {
+            while (Interlocked.Read(ref _bytes) > 0 && Interlocked.Read(ref _bytes) + bytes > budget && !consumer.IsCompleted)
+                _changed.Wait(TimeSpan.FromMilliseconds(50));
+            Interlocked.Add(ref _bytes, bytes);
+        }
+
+        public void Remove(long bytes)
+        {
+            Interlocked.Add(ref _bytes, -bytes);
+            _changed.Release();
+        }
+
+        public void Dispose() => _changed.Dispose();
     }
 
     /// <summary>Reads a kernel RPM.</summary>

@@ -12,7 +12,7 @@ namespace Kabigate.Formats.Sources;
 internal static class PackageModules
 {
     private const long MaxPackageBytes = 4L << 30;
-    private const long MaxMemberBytes = 1L << 30;
+    private const long MaxMemberBytes = InputLimits.MaxModuleBytes;
 
     public static void ReadRpmFile(string path, ConcurrentBag<ModuleImage> modules, List<SourceError> errors, List<SourceError> warnings)
     {

@@ -112,7 +112,7 @@ public class DnfPluginTests(DnfWorld world)
     [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void KabigateFails_NotStrict_DnfGoesOnUnfilteredAndSaysSoInOneLine()
     {
-        var root = world.NewRoot("base-hold", "updates-hold", "kabigate = /nonexistent/kabigate\n");
+        var root = world.NewRoot("base-hold", "updates-hold", "kabigate = /nonexistent/kabigate\nstrict = 0\n");
         var (exit, stdout, stderr) = root.Dnf("upgrade");
         Assert.True(exit == 0, stdout + stderr);
         var lines = (stdout + stderr).Split('\n').Where(l => l.Contains("kabigate", StringComparison.Ordinal)).ToList();
@@ -146,7 +146,7 @@ public class DnfPluginTests(DnfWorld world)
 
             """);
         Tools.RunOk("chmod", "755", failing);
-        root.WritePluginConf($"kabigate = {failing}\n");
+        root.WritePluginConf($"kabigate = {failing}\nstrict = 0\n");
         var (exit, stdout, stderr) = root.Dnf("upgrade");
         Assert.True(exit == 0, stdout + stderr);
         Assert.Contains($"kabigate hold failed: kabigate: ERROR: {root.InstallRoot}/nowhere: no rpm database here (rpmdb.sqlite, Packages or Packages.db); going on without kABI filtering (strict = 0)", stdout + stderr, StringComparison.Ordinal);

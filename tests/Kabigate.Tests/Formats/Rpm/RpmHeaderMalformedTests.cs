@@ -63,8 +63,8 @@ public class RpmHeaderMalformedTests
     [InlineData(true, 33, 8, "signature header has 33 index entries, outside 1..32", 8)]
     [InlineData(true, 1, 64 * 1024 * 1024 + 1, "signature header has a 67108865-byte data store, outside 0..67108864", 12)]
     [InlineData(false, 0x10000, 8, "header has 65536 index entries, outside 1..65535", 8)]
-    [InlineData(false, -1, 8, "header has -1 index entries, outside 1..65535", 8)]
-    [InlineData(false, 1, -8, "header has a -8-byte data store, outside 0..268435455", 12)]
+    [InlineData(false, -1, 8, "header has 4294967295 index entries, outside 1..65535", 8)]
+    [InlineData(false, 1, -8, "header has a 4294967288-byte data store, outside 0..268435455", 12)]
     [InlineData(false, 1, 0x10000000, "header has a 268435456-byte data store, outside 0..268435455", 12)]
     [InlineData(false, 0xffff, 0x0fffffff, "header is 269484015 bytes, not below the limit of 268435456", 0)]
     public void Malformed_HeaderSizes(bool signature, int il, int dl, string message, int fieldOffset)
