@@ -146,6 +146,8 @@ internal static partial class Messages
 
     internal static string TarCorrupt(string detail) => $"corrupt tar archive: {detail}";
 
+    internal const string TarNumberOutOfRange = "a numeric header field is out of range";
+
     internal static string TarEntryTooLarge(string path, long length, long limit) =>
         $"entry '{path}' is {length} bytes, more than the limit of {limit}";
 

@@ -88,7 +88,8 @@ public static partial class DebReader
     }
 
     /// <summary>
-    /// Reads the next tar header. TarReader's own faults (bad checksum, short header) become
+    /// Reads the next tar header. TarReader's own faults (bad checksum, short header, a numeric field too large for
+    /// its type, an entry type it does not support such as GNU sparse files) become
     /// <see cref="ModuleFormatException"/>s naming the member.
     /// </summary>
     private static TarEntry? NextEntry(TarReader tar, string memberSource)
@@ -97,9 +98,10 @@ public static partial class DebReader
         {
             return tar.GetNextEntry(copyData: false);
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException or NotSupportedException)
         {
-            throw new ModuleFormatException(memberSource, Messages.TarCorrupt(ex.Message), inner: ex);
+            string detail = ex is OverflowException ? Messages.TarNumberOutOfRange : ex.Message;
+            throw new ModuleFormatException(memberSource, Messages.TarCorrupt(detail), inner: ex);
         }
     }
 

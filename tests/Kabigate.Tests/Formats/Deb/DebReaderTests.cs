@@ -257,6 +257,30 @@ public class DebReaderTests
     }
 
     [Fact]
+    public void Malformed_TarNumericFieldOutOfRange()
+    {
+        // Found by the tar fuzz target: a base-256 uid too large for an int made TarReader throw OverflowException.
+        byte[] tar = DebFixtures.Tar(("./f", "x"u8.ToArray()));
+        tar[108] = 0x80;
+        tar.AsSpan(109, 7).Fill(0xff);
+        var ex = Assert.Throws<ModuleFormatException>(() => ReadAll(DebFixtures.Deb("data.tar", tar)));
+        Assert.Equal("fixture.deb!data.tar: corrupt tar archive: a numeric header field is out of range", ex.Message);
+    }
+
+    [Fact]
+    public void Malformed_TarSparseEntry()
+    {
+        // Found by the tar fuzz target: TarReader refuses GNU sparse entries ('S') with NotSupportedException.
+        byte[] tar = DebFixtures.Tar(("./f", "x"u8.ToArray()));
+        tar[156] = (byte)'S';
+        byte[] deb = DebFixtures.Ar(("debian-binary", "2.0\n"u8.ToArray()), ("control.tar", tar), ("data.tar", tar));
+        var data = Assert.Throws<ModuleFormatException>(() => ReadAll(deb));
+        Assert.Equal("fixture.deb!data.tar: corrupt tar archive: Entry type 'SparseFile' not supported.", data.Message);
+        var control = Assert.Throws<ModuleFormatException>(() => DebReader.ReadControl(new MemoryStream(deb), Source));
+        Assert.Equal("fixture.deb!control.tar: corrupt tar archive: Entry type 'SparseFile' not supported.", control.Message);
+    }
+
+    [Fact]
     public void TarHeaderChecksumIsNotVerified()
     {
         // A known gap: System.Formats.Tar does not check header checksums, so in an uncompressed data.tar a flipped
