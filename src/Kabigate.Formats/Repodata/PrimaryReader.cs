@@ -76,7 +76,7 @@ public static class PrimaryReader
         var kind = Compression.Sniff(peeked.Peek(Compression.SniffLength));
         using var xml = Compression.OpenDecompressing(peeked, kind, sourceName, maxXmlBytes);
         using var buffered = new BufferedStream(xml, DecodeBufferSize);
-        using var reader = XmlReader.Create(buffered, RepodataXml.Settings(maxXmlBytes));
+        using var reader = RepodataXml.CreateReader(buffered, sourceName, maxXmlBytes);
         var parser = new PrimaryParser(reader, sourceName);
         while (parser.Next() is { } package)
             yield return package;

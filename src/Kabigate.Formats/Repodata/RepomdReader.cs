@@ -41,7 +41,7 @@ public static class RepomdReader
         ArgumentNullException.ThrowIfNull(sourceName);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         using var capped = Compression.OpenDecompressing(new PeekableStream(data), CompressionKind.None, sourceName, maxBytes);
-        using var reader = XmlReader.Create(capped, RepodataXml.Settings(maxBytes));
+        using var reader = RepodataXml.CreateReader(capped, sourceName, maxBytes);
         try
         {
             return ReadDocument(reader, sourceName);
