@@ -42,7 +42,10 @@ public static class PolicyReader
     /// <summary>Parses policy text; files it names are resolved against <paramref name="baseDirectory"/>.</summary>
     public static Policy Parse(string text, string sourceName, string baseDirectory)
     {
-        var document = Tomlyn.Parsing.SyntaxParser.Parse(text, sourceName);
+        // Tomlyn 2.10.2's lexer throws ArgumentOutOfRangeException on an escape the end of the text cuts short
+        // (`x = "\u`): it formats the end-of-file marker as a character. A final blank, which changes no TOML
+        // document's meaning, lets it see a character there and report the escape as it reports any other.
+        var document = Tomlyn.Parsing.SyntaxParser.Parse(text + " ", sourceName);
         foreach (var diagnostic in document.Diagnostics)
         {
             if (diagnostic.Kind == DiagnosticMessageKind.Error)
