@@ -57,7 +57,7 @@ status=0
 total_execs=0
 for t in "${targets[@]}"; do
   out=$work/findings/$t
-  rm -rf "$out"
+  rm -rf "$out" "$work/crashes/$t"
   dict=()
   [ -f "$here/Kabigate.Fuzz/dictionaries/$t.dict" ] && dict=(-x "$here/Kabigate.Fuzz/dictionaries/$t.dict")
   set +e

@@ -20,6 +20,7 @@ internal static class Cli
                 Console.WriteLine($"{Seeds.Write(directory)} seeds written to {directory}");
                 return 0;
             case ["replay", var target, .. var files] when Targets.All.ContainsKey(target) && files.Length > 0:
+                GiveInstrumentationAMap();
                 foreach (string file in files)
                 {
                     var outcome = Targets.Run(target, File.ReadAllBytes(file));
@@ -34,6 +35,16 @@ internal static class Cli
                 Console.Error.WriteLine($"usage: Kabigate.Fuzz TARGET | replay TARGET FILE... | seeds DIRECTORY | list\ntargets: {string.Join(' ', Targets.All.Keys)}");
                 return 2;
         }
+    }
+
+    /// <summary>
+    /// Instrumented assemblies (tests/fuzz.sh's build) write coverage to SharpFuzz's shared map, which only afl-fuzz
+    /// provides; outside it, a private map lets the same build replay inputs.
+    /// </summary>
+    private static unsafe void GiveInstrumentationAMap()
+    {
+        if (SharpFuzz.Common.Trace.SharedMem == null)
+            SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
     }
 
     private static byte[] ReadInput(Stream stream)
