@@ -1,5 +1,6 @@
 using Kabigate.Formats;
 using Kabigate.Formats.Deb;
+using Kabigate.Formats.Kernel;
 using Kabigate.Formats.Repodata;
 using Kabigate.Tests.Formats.Deb;
 
@@ -54,6 +55,9 @@ public class FuzzFindingsTests
                 break;
             case "repomd":
                 _ = RepomdReader.Read(new MemoryStream(input), source);
+                break;
+            case "vmlinuz":
+                _ = VmlinuxReader.ReadExports(input, source);
                 break;
             case "policy":
                 _ = PolicyReader.Parse(System.Text.Encoding.UTF8.GetString(input), source, Path.Combine(Path.GetTempPath(), "kabigate-fuzz-no-such-directory"));
