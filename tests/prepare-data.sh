@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the real data the tests use, into DATA (a cache folder, never committed):
-#  - installs kmod, kbuild prerequisites, rpm (rpmbuild, rpm2cpio, cpio: the RPM reader tests build
-#    and unpack real packages) and the headers of two Debian 6.1 kernels (the oldest and newest
+#  - installs kmod, kbuild prerequisites, afl++ (tests/fuzz.sh), rpm (rpmbuild, rpm2cpio, cpio: the RPM reader
+#    tests build and unpack real packages) and the headers of two Debian 6.1 kernels (the oldest and newest
 #    of the ABIs apt offers among the ones the tests name: 47 50 53 54 55 56);
 #  - downloads the other headers packages, the cloud and rt flavours of the oldest, and the image packages;
 #  - builds the test kmods under tests/kmods against both kernels with the real kbuild;
@@ -34,6 +34,8 @@ apt_install kmod xz-utils zstd gzip make gcc xorriso rpm rpm2cpio cpio createrep
 apt_install postgresql python3-junitparser
 # Real dnf 4 (and its python3-dnf) for the dnf plugin's tests, the gated repository and bench/dnf-plugin.
 apt_install dnf python3-dnf libsqlite3-0
+# AFL++ drives the fuzz targets (tests/fuzz.sh); lz4, bzip2 and binutils (objcopy) make some of their seeds.
+apt_install afl++ lz4 bzip2 binutils
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \

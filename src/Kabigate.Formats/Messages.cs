@@ -146,6 +146,13 @@ internal static partial class Messages
 
     internal static string TarCorrupt(string detail) => $"corrupt tar archive: {detail}";
 
+    internal const string TarNumberOutOfRange = "a numeric header field is out of range";
+
+    internal const string TarSizeUnreadable = "a header's size is not a number";
+
+    internal static string TarMetadataTooLarge(char type, long size, long limit) =>
+        $"a '{type}' metadata entry of {size} bytes, more than the limit of {limit}";
+
     internal static string TarEntryTooLarge(string path, long length, long limit) =>
         $"entry '{path}' is {length} bytes, more than the limit of {limit}";
 

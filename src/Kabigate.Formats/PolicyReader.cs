@@ -50,7 +50,10 @@ public static class PolicyReader
         DocumentSyntax document;
         try
         {
-            document = Tomlyn.Parsing.SyntaxParser.Parse(text, sourceName);
+            // Tomlyn 2.10.2's lexer throws ArgumentOutOfRangeException on an escape the end of the text cuts short
+            // (`x = "\u`): it formats the end-of-file marker as a character. A final blank, which changes no TOML
+            // document's meaning, lets it see a character there and report the escape as it reports any other.
+            document = Tomlyn.Parsing.SyntaxParser.Parse(text + " ", sourceName);
         }
         catch (Tomlyn.TomlException e)
         {

@@ -37,7 +37,7 @@ public static partial class DebReader
             throw new ModuleFormatException(sourceName, Messages.ArMemberTooLarge(member.Name, member.Size, MaxControlBytes), member.DataOffset);
 
         using var tarStream = OpenTarStream(member, memberSource, MaxControlBytes);
-        using var tar = new TarReader(tarStream, leaveOpen: true);
+        using var tar = new TarReader(new TarMetadataGuard(tarStream, memberSource, MaxTarMetadataBytes), leaveOpen: true);
         while (NextEntry(tar, memberSource) is { } entry)
         {
             if (IsRegularFile(entry.EntryType) && NormalizePath(entry.Name) == "control")

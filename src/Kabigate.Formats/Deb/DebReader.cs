@@ -24,6 +24,9 @@ public static partial class DebReader
     /// <summary>The largest <c>debian-binary</c> member: it holds <c>2.0\n</c>.</summary>
     private const int MaxFormatVersionBytes = 4096;
 
+    /// <summary>The largest GNU long name or PAX header accepted: TarReader allocates what one claims (see <see cref="TarMetadataGuard"/>).</summary>
+    internal const long MaxTarMetadataBytes = 1 << 20;
+
     private const string FormatMember = "debian-binary";
     private const string ControlPrefix = "control.tar";
     private const string DataPrefix = "data.tar";
@@ -74,7 +77,7 @@ public static partial class DebReader
         var member = FindMember(new ArReader(deb, sourceName, MaxMemberBytes), sourceName, DataPrefix);
         string memberSource = $"{sourceName}!{member.Name}";
         using var tarStream = OpenTarStream(member, memberSource, long.MaxValue);
-        using (var tar = new TarReader(tarStream, leaveOpen: true))
+        using (var tar = new TarReader(new TarMetadataGuard(tarStream, memberSource, MaxTarMetadataBytes), leaveOpen: true))
         {
             while (NextEntry(tar, memberSource) is { } entry)
             {
@@ -88,7 +91,9 @@ public static partial class DebReader
     }
 
     /// <summary>
-    /// Reads the next tar header. TarReader's own faults (bad checksum, short header) become
+    /// Reads the next tar header. TarReader's own faults (bad checksum, short header, a numeric field too large for
+    /// its type or a time out of DateTimeOffset's range, an entry type it does not support such as GNU sparse files,
+    /// a metadata size over 2 GB, which <see cref="TarMetadataGuard"/> refuses first) become
     /// <see cref="ModuleFormatException"/>s naming the member.
     /// </summary>
     private static TarEntry? NextEntry(TarReader tar, string memberSource)
@@ -97,9 +102,12 @@ public static partial class DebReader
         {
             return tar.GetNextEntry(copyData: false);
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception ex) when (ex is not ModuleFormatException // the stream's own errors already name the member
+            and (InvalidDataException or EndOfStreamException or FormatException or OverflowException or ArgumentOutOfRangeException
+                or NotSupportedException or InvalidOperationException))
         {
-            throw new ModuleFormatException(memberSource, Messages.TarCorrupt(ex.Message), inner: ex);
+            string detail = ex is OverflowException or ArgumentOutOfRangeException ? Messages.TarNumberOutOfRange : ex.Message;
+            throw new ModuleFormatException(memberSource, Messages.TarCorrupt(detail), inner: ex);
         }
     }
 

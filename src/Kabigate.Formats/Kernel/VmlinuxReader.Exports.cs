@@ -50,7 +50,7 @@ public static partial class VmlinuxReader
         var layout = ChooseLayout(elf, tables, strings, elf.U16(ElfLayout.MachineOffset, "e_machine"));
         var total = 0;
         foreach (var table in tables)
-            total += CheckSizes(table, layout, elf.Is64, source);
+            total += CheckSizes(elf, table, layout, source);
         var result = ImmutableArray.CreateBuilder<KernelExport>(total);
         var namespaces = new Dictionary<ulong, string?>();
         foreach (var table in tables)
@@ -152,13 +152,16 @@ public static partial class VmlinuxReader
     }
 
     /// <summary>Checks that a table's size fits the layout and its CRC and flag arrays fit the table; returns its entry count.</summary>
-    private static int CheckSizes(Table table, SymbolLayout layout, bool is64, string source)
+    private static int CheckSizes(ElfCursor elf, Table table, SymbolLayout layout, string source)
     {
         var symtab = table.Symtab;
+        // The section table lets an SHT_NOBITS section claim any size; the entries must be in the file, since their
+        // count sizes the result.
+        elf.Slice(symtab.Offset, symtab.Size, $"section '{symtab.Name}'");
         if (symtab.Size % (ulong)layout.EntrySize != 0)
             throw new ModuleFormatException(source, Messages.KsymtabSize(symtab.Name, symtab.Size, layout.EntrySize), (long)symtab.Offset);
         var count = (int)(symtab.Size / (ulong)layout.EntrySize);
-        if (table.Crcs is { } crcs && CrcWidth(crcs.Size, (ulong)count, is64) == 0)
+        if (table.Crcs is { } crcs && CrcWidth(crcs.Size, (ulong)count, elf.Is64) == 0)
             throw new ModuleFormatException(source, Messages.KcrctabSize(crcs.Name, crcs.Size, symtab.Name, count), (long)crcs.Offset);
         if (table.Flags is { } flags && flags.Size != (ulong)count)
             throw new ModuleFormatException(source, Messages.KflagstabSize(flags.Size, count), (long)flags.Offset);

@@ -78,7 +78,7 @@ public static class PrimaryReader
         using var xml = Compression.OpenDecompressing(peeked, kind, sourceName, maxXmlBytes);
         using var bounded = new XmlTokenLimitStream(xml, sourceName, InputLimits.MaxXmlTokenBytes);
         using var buffered = new BufferedStream(bounded, DecodeBufferSize);
-        using var reader = XmlReader.Create(buffered, RepodataXml.Settings(maxXmlBytes));
+        using var reader = RepodataXml.CreateReader(buffered, sourceName, maxXmlBytes);
         var parser = new PrimaryParser(reader, sourceName);
         while (parser.Next() is { } package)
             yield return package;

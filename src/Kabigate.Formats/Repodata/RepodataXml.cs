@@ -33,6 +33,23 @@ internal static class RepodataXml
         CloseInput = false,
     };
 
+    /// <summary>
+    /// Creates a reader with <see cref="Settings"/>. <see cref="XmlReader.Create(Stream, XmlReaderSettings)"/> already
+    /// decodes the first bytes (a byte order mark, the declared encoding), so a document that starts badly fails here.
+    /// </summary>
+    /// <exception cref="ModuleFormatException">The first bytes are not text in the encoding they announce.</exception>
+    public static XmlReader CreateReader(Stream input, string sourceName, long maxCharacters)
+    {
+        try
+        {
+            return XmlReader.Create(input, Settings(maxCharacters));
+        }
+        catch (XmlException e)
+        {
+            throw Malformed(e, sourceName, reader: null);
+        }
+    }
+
     /// <summary>The reader's current 1-based line, or null when it keeps none.</summary>
     public static int? Line(XmlReader reader) =>
         reader is IXmlLineInfo info && info.HasLineInfo() && info.LineNumber > 0 ? info.LineNumber : null;
@@ -45,13 +62,13 @@ internal static class RepodataXml
     /// Turns an <see cref="XmlException"/> into a format error at its line, without .NET's position suffix; where the
     /// exception has no line, the reader's (a refused DTD has neither).
     /// </summary>
-    public static ModuleFormatException Malformed(XmlException e, string sourceName, XmlReader reader)
+    public static ModuleFormatException Malformed(XmlException e, string sourceName, XmlReader? reader)
     {
         string detail = e.Message;
         string suffix = string.Create(CultureInfo.InvariantCulture, $" Line {e.LineNumber}, position {e.LinePosition}.");
         if (detail.EndsWith(suffix, StringComparison.Ordinal))
             detail = detail[..^suffix.Length];
-        return new ModuleFormatException(sourceName, Messages.MalformedXml(detail), line: e.LineNumber > 0 ? e.LineNumber : Line(reader), inner: e);
+        return new ModuleFormatException(sourceName, Messages.MalformedXml(detail), line: e.LineNumber > 0 ? e.LineNumber : reader is null ? null : Line(reader), inner: e);
     }
 
     /// <summary>Parses a non-negative decimal integer attribute or element text.</summary>

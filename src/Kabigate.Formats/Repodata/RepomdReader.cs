@@ -43,7 +43,7 @@ public static class RepomdReader
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         using var capped = Compression.OpenDecompressing(new PeekableStream(data), CompressionKind.None, sourceName, maxBytes);
         using var bounded = new XmlTokenLimitStream(capped, sourceName, InputLimits.MaxXmlTokenBytes);
-        using var reader = XmlReader.Create(bounded, RepodataXml.Settings(maxBytes));
+        using var reader = RepodataXml.CreateReader(bounded, sourceName, maxBytes);
         try
         {
             return ReadDocument(reader, sourceName);

@@ -71,6 +71,10 @@ public class PolicyReaderTests
     [InlineData("unlisted = \"PASS\"\n", 1, "'unlisted' needs a 'stablelist'")]
     [InlineData("severities = \"a PASS\"\nseverities_file = \"f\"\n", 2, "give one of 'severities' and 'severities_file'")]
     [InlineData("x = = 1\n", 1, "")]
+    // Found by the policy fuzz target: an escape cut short by the end of the file crashed Tomlyn's lexer.
+    [InlineData("x = \"\\u", 1, "")]
+    [InlineData("\nx = \"\\", 2, "")]
+    [InlineData("x = \"\"\"\\U", 1, "")]
     public void MalformedPolicies_SayFileLineAndWhat(string text, int line, string message)
     {
         using var temp = new TempDirectory();

@@ -257,6 +257,81 @@ public class DebReaderTests
     }
 
     [Fact]
+    public void Malformed_TarNumericFieldOutOfRange()
+    {
+        // Found by the tar fuzz target: a base-256 uid too large for an int made TarReader throw OverflowException.
+        byte[] tar = DebFixtures.Tar(("./f", "x"u8.ToArray()));
+        tar[108] = 0x80;
+        tar.AsSpan(109, 7).Fill(0xff);
+        var ex = Assert.Throws<ModuleFormatException>(() => ReadAll(DebFixtures.Deb("data.tar", tar)));
+        Assert.Equal("fixture.deb!data.tar: corrupt tar archive: a numeric header field is out of range", ex.Message);
+    }
+
+    [Fact]
+    public void Malformed_TarTimeOutOfRange()
+    {
+        // Found by the tar fuzz target: a base-256 mtime past DateTimeOffset.MaxValue made TarReader throw
+        // ArgumentOutOfRangeException.
+        byte[] tar = DebFixtures.Tar(("./f", "x"u8.ToArray()));
+        tar[136] = 0x80;
+        tar.AsSpan(137, 11).Fill(0);
+        tar[140] = 0x7f; // 0x7f << 56 seconds: far past the year 9999
+        var ex = Assert.Throws<ModuleFormatException>(() => ReadAll(DebFixtures.Deb("data.tar", tar)));
+        Assert.Equal("fixture.deb!data.tar: corrupt tar archive: a numeric header field is out of range", ex.Message);
+    }
+
+    [Fact]
+    public void Malformed_TarSparseEntry()
+    {
+        // Found by the tar fuzz target: TarReader refuses GNU sparse entries ('S') with NotSupportedException.
+        byte[] tar = DebFixtures.Tar(("./f", "x"u8.ToArray()));
+        tar[156] = (byte)'S';
+        byte[] deb = DebFixtures.Ar(("debian-binary", "2.0\n"u8.ToArray()), ("control.tar", tar), ("data.tar", tar));
+        var data = Assert.Throws<ModuleFormatException>(() => ReadAll(deb));
+        Assert.Equal("fixture.deb!data.tar: corrupt tar archive: Entry type 'SparseFile' not supported.", data.Message);
+        var control = Assert.Throws<ModuleFormatException>(() => DebReader.ReadControl(new MemoryStream(deb), Source));
+        Assert.Equal("fixture.deb!control.tar: corrupt tar archive: Entry type 'SparseFile' not supported.", control.Message);
+    }
+
+    [Theory]
+    [InlineData('L')]
+    [InlineData('K')]
+    [InlineData('x')]
+    [InlineData('g')]
+    public void Malformed_TarMetadataEntryLargerThanTheCap(char type)
+    {
+        // Found by the tar fuzz target: TarReader allocates the size a long name or PAX header claims (here 400 MB,
+        // from a 2 KB package) before it reads a byte of it. The guard refuses it first.
+        byte[] tar = DebFixtures.Tar(("./f", "x"u8.ToArray()));
+        tar[156] = (byte)type;
+        "03000000052\0"u8.CopyTo(tar.AsSpan(124));
+        foreach (bool seekable in new[] { true, false })
+        {
+            var ex = Assert.Throws<ModuleFormatException>(() => ReadAll(DebFixtures.Deb("data.tar", tar), seekable: seekable));
+            Assert.Equal($"fixture.deb!data.tar: corrupt tar archive: a '{type}' metadata entry of 402653226 bytes, more than the limit of 1048576", ex.Message);
+        }
+    }
+
+    [Fact]
+    public void TarMetadataGuard_FollowsPaxSizesAndLongNames()
+    {
+        // Past a PAX header whose 'size' record sets the next entry's size, and past GNU long names, the guard still
+        // finds every header: an entry whose data looks like a huge metadata header is read, not refused.
+        byte[] lookalike = DebFixtures.Tar(("./g", "y"u8.ToArray()))[..512];
+        lookalike[156] = (byte)'L';
+        "77777777777\0"u8.CopyTo(lookalike.AsSpan(124));
+        var pax = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(pax, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "./a", new Dictionary<string, string> { ["size"] = "512" }) { DataStream = new MemoryStream(lookalike) });
+        }
+
+        byte[] gnu = DebFixtures.Tar(("./" + new string('n', 150), lookalike), ("./b", "b"u8.ToArray()));
+        Assert.Equal(["a"], ReadAll(DebFixtures.Deb("data.tar", pax.ToArray())).Select(e => e.Path));
+        Assert.Equal([new string('n', 150), "b"], ReadAll(DebFixtures.Deb("data.tar", gnu)).Select(e => e.Path));
+    }
+
+    [Fact]
     public void TarHeaderChecksumIsNotVerified()
     {
         // A known gap: System.Formats.Tar does not check header checksums, so in an uncompressed data.tar a flipped

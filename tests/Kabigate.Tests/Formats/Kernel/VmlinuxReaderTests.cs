@@ -219,6 +219,38 @@ public class VmlinuxReaderTests
     }
 
     [Fact]
+    public void Malformed_KsymtabWithoutContentsInTheFile()
+    {
+        // Found by the vmlinuz fuzz target: an SHT_NOBITS __ksymtab passes the section bounds check whatever size it
+        // claims, and that size sized the result: OutOfMemoryException, or as here (2^31 entries, 24 GB)
+        // ArgumentOutOfRangeException once the entry count passed int.
+        var builder = new VmlinuxBuilder { Exports = SampleExports };
+        var image = builder.Build();
+        int header = SectionHeaderOf(image, builder.SectionOffsets["__ksymtab"]);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(header + 4), 8); // sh_type = SHT_NOBITS
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(header + 32), 12UL << 31); // sh_size
+
+        var ex = Assert.Throws<ModuleFormatException>(() => Read(image));
+
+        Assert.StartsWith("section '__ksymtab' lies outside the file (25769803776 bytes at 0x", ex.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>The file offset of the (ELF64, little-endian) section header whose data starts at <paramref name="dataOffset"/>.</summary>
+    private static int SectionHeaderOf(byte[] image, int dataOffset)
+    {
+        var read = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian;
+        int shoff = (int)read(image.AsSpan(40));
+        int count = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(60));
+        for (int i = 1; i < count; i++)
+        {
+            if (read(image.AsSpan(shoff + (i * 64) + 24)) == (ulong)dataOffset)
+                return shoff + (i * 64);
+        }
+
+        throw new InvalidOperationException($"no section starts at 0x{dataOffset:x}");
+    }
+
+    [Fact]
     public void Malformed_KflagstabOfTheWrongSize()
     {
         var image = new VmlinuxBuilder { Flagstab = true, ExtraFlagBytes = 2, Exports = SampleExports }.Build();

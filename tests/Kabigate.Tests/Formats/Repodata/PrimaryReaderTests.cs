@@ -194,6 +194,15 @@ public class PrimaryReaderTests(RepoFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public void Malformed_ByteOrderMarkOfAnotherEncoding()
+    {
+        // As the repomd fuzz target found for RepomdReader: XmlReader.Create decodes the first bytes already.
+        byte[] data = [0x00, 0x00, 0xfe, 0xff, .. "<loca\x7f\xff"u8];
+        var e = Assert.Throws<ModuleFormatException>(() => PrimaryReader.Read(new MemoryStream(data), Source).ToList());
+        Assert.Equal($"{Source}:1: malformed XML: Invalid character in the given encoding.", e.Message);
+    }
+
+    [Fact]
     public void Malformed_DtdIsRefused()
     {
         // No entity can expand (billion laughs); .NET keeps no position for this error, and its wording varies.

@@ -114,6 +114,16 @@ public class RepomdReaderTests(RepoFixture fixture)
     }
 
     [Fact]
+    public void Malformed_ByteOrderMarkOfAnotherEncoding()
+    {
+        // Found by the repomd fuzz target: a UTF-32 byte order mark before invalid text made XmlReader.Create throw
+        // its XmlException before the reader's first read, outside the conversion to a format error.
+        byte[] data = [0x00, 0x00, 0xfe, 0xff, .. "<loca\x7f\xff"u8];
+        var e = Assert.Throws<ModuleFormatException>(() => RepomdReader.Read(new MemoryStream(data), Source));
+        Assert.Equal($"{Source}:1: malformed XML: Invalid character in the given encoding.", e.Message);
+    }
+
+    [Fact]
     public void Malformed_LargerThanTheCap()
     {
         string xml = "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\">" + new string(' ', 5000) + "</repomd>";
