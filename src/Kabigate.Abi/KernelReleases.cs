@@ -5,9 +5,15 @@ namespace Kabigate.Abi;
 /// <summary>Kernel release naming: flavours, lines of releases and their order.</summary>
 public static partial class KernelReleases
 {
-    /// <summary>Debian's flavour (the part after <c>X.Y.Z-N-</c>), or null for other naming schemes.</summary>
+    /// <summary>
+    /// Debian's flavour: the part after <c>X.Y.Z-N-</c> (<c>6.1.0-47-amd64</c>), or after <c>X.Y.Z+debN-</c>, the
+    /// scheme of Debian's 6.12 kernels (<c>6.12.117+deb12-rt-amd64</c>); null for other naming schemes.
+    /// </summary>
     public static string? Flavour(string release)
     {
+        var newer = DebianUpstreamRelease().Match(release);
+        if (newer.Success)
+            return newer.Groups["flavour"].Value;
         var parts = release.Split('-', 3);
         return parts.Length == 3 && parts[1].All(char.IsAsciiDigit) && parts[2].Length > 0 ? parts[2] : null;
     }
@@ -15,7 +21,7 @@ public static partial class KernelReleases
     /// <summary>
     /// The line a release belongs to: the releases a distributor builds from one branch for one flavour and
     /// architecture, whose ABI history is worth following. The build numbers become <c>*</c>:
-    /// Debian <c>6.1.0-47-amd64</c> → <c>6.1.0-*-amd64</c>; RHEL <c>5.14.0-427.13.1.el9_4.x86_64</c> →
+    /// Debian <c>6.1.0-47-amd64</c> → <c>6.1.0-*-amd64</c>, <c>6.12.117+deb12-amd64</c> → <c>6.12.*+deb12-amd64</c>; RHEL <c>5.14.0-427.13.1.el9_4.x86_64</c> →
     /// <c>5.14.0-*.el9.x86_64</c>; SUSE <c>5.14.21-150500.55.65-default</c> → <c>5.14.21-150500.*-default</c>.
     /// A release of no known scheme is its own line.
     /// </summary>
@@ -31,6 +37,9 @@ public static partial class KernelReleases
         var debian = DebianRelease().Match(release);
         if (debian.Success)
             return $"{debian.Groups["base"].Value}-*-{debian.Groups["flavour"].Value}";
+        var upstream = DebianUpstreamRelease().Match(release);
+        if (upstream.Success)
+            return $"{upstream.Groups["series"].Value}.*+{upstream.Groups["dist"].Value}-{upstream.Groups["flavour"].Value}";
         return release;
     }
 
@@ -49,4 +58,7 @@ public static partial class KernelReleases
 
     [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-\d+-(?<flavour>[A-Za-z][\w-]*)$")]
     private static partial Regex DebianRelease();
+
+    [GeneratedRegex(@"^(?<series>\d+\.\d+)\.\d+\+(?<dist>deb\d+)-(?<flavour>[A-Za-z][\w-]*)$")]
+    private static partial Regex DebianUpstreamRelease();
 }

@@ -12,13 +12,14 @@ public class ImageAbiTests
 {
     private static readonly Support.RealData Data = Support.RealData.Instance;
 
-    public static TheoryData<string> ImageReleases() => [.. Support.RealData.Instance.Releases.Where(r => KernelReleases.Flavour(r) == "amd64")];
+    /// <summary>Every amd64 ABI of the 6.1 and the 6.12 line.</summary>
+    public static TheoryData<string> ImageReleases() => [.. Support.RealData.Instance.ImageReleases];
 
     [Theory]
     [MemberData(nameof(ImageReleases))]
     public void RecoveredAbi_EqualsTheHeadersModuleSymvers(string release)
     {
-        var image = Directory.EnumerateFiles(Path.Combine(Data.Root, "debs"), $"linux-image-{release}_*.deb").Single();
+        var image = Data.ImageDebOf(release);
         var recovered = KernelSourceReader.Read(image, new KernelSourceOptions());
         var headers = KernelSourceReader.Read(Data.HeadersDeb(release), new KernelSourceOptions());
 
