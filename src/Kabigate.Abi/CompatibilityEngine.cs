@@ -61,6 +61,12 @@ public static partial class CompatibilityEngine
         return a.SequenceEqual(b);
     }
 
+    /// <summary>
+    /// Whether a kernel release compares <c>.gnu.linkonce.this_module</c>'s size with its struct module: from 6.4
+    /// (kernel/module/main.c). Debian's 6.1.192 image has no such message, its 6.12.117 image has it.
+    /// </summary>
+    public static bool ChecksModuleStructSize(string release) => KernelReleases.BaseVersion(release) is var (major, minor) && (major, minor).CompareTo((6, 4)) >= 0;
+
     /// <summary>The loader's ignore_undef_symbol: symbols some assemblers leave undefined and nobody references.</summary>
     public static bool IsIgnoredUndefined(ushort machine, string symbol) =>
         machine is ElfIdentity.Machine386 or ElfIdentity.MachineX86_64 && symbol == "_GLOBAL_OFFSET_TABLE_";
@@ -78,6 +84,21 @@ public static partial class CompatibilityEngine
         var name = c.Image.Name;
         var forceLoad = c.Kernel.Loader?.ForceLoad ?? false;
         var stablelist = c.Options.Stablelist;
+
+        // elf_validity_cache_index_mod (6.4+) runs while the ELF is validated, before anything else here.
+        if (c.Image.ThisModuleSize is ulong sectionSize && ChecksModuleStructSize(c.Kernel.Release))
+        {
+            if (c.Kernel.ModuleStructSize is ulong structSize)
+            {
+                if (sectionSize != structSize)
+                    (problems ??= []).Add(new Problem(ProblemKind.ModuleStructSize, name, null, Text: LoaderMessages.ModuleStructSize(name, sectionSize, structSize)));
+            }
+            else
+            {
+                (warnings ??= []).Add(new Problem(ProblemKind.ModuleStructUnchecked, name, null,
+                    Text: LoaderMessages.ModuleStructUnchecked(name, c.Kernel.Release, c.Kernel.ModuleStructUnknownReason)));
+            }
+        }
 
         if (c.Kernel.Vermagic is null)
         {

@@ -43,6 +43,14 @@ public static partial class KernelReleases
         return release;
     }
 
+    /// <summary>The upstream major and minor version a release starts with (<c>6.12</c> of <c>6.12.117+deb12-amd64</c>), or null.</summary>
+    public static (int Major, int Minor)? BaseVersion(string release)
+    {
+        var match = BaseVersionPattern().Match(release);
+        return match.Success && int.TryParse(match.Groups["major"].ValueSpan, out var major) && int.TryParse(match.Groups["minor"].ValueSpan, out var minor)
+            ? (major, minor) : null;
+    }
+
     /// <summary>Orders releases as RPM's <c>rpmvercmp</c> orders versions (<see cref="RpmVersions.Compare"/>); null first.</summary>
     public static int Compare(string? left, string? right) =>
         left is null || right is null ? (left is null).CompareTo(right is null) * -1 : Math.Sign(RpmVersions.Compare(left, right));
@@ -55,6 +63,9 @@ public static partial class KernelReleases
 
     [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-(?<sle>\d{6})\.[\d.]+-(?<flavour>[a-z][\w-]*)$")]
     private static partial Regex SuseRelease();
+
+    [GeneratedRegex(@"^(?<major>\d{1,4})\.(?<minor>\d{1,4})(?:\D|$)")]
+    private static partial Regex BaseVersionPattern();
 
     [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-\d+-(?<flavour>[A-Za-z][\w-]*)$")]
     private static partial Regex DebianRelease();

@@ -19,6 +19,17 @@ public static class LoaderMessages
     public static string NamespaceNotImported(string module, string symbol, string ns) =>
         $"{module}: module uses symbol ({symbol}) from namespace {ns}, but does not import it.";
 
+    /// <summary>
+    /// elf_validity_cache_index_mod (kernel/module/main.c; "module: add sanity check for ELF module section",
+    /// Luis Chamberlain, 2023, first in 6.4): -ENOEXEC before vermagic or any CRC. The sizes follow in parentheses.
+    /// </summary>
+    public static string ModuleStructSize(string module, ulong moduleSize, ulong kernelSize) =>
+        $"module {module}: .gnu.linkonce.this_module section size must match the kernel's built struct module size at run time (section {moduleSize} bytes, struct module {kernelSize})";
+
+    /// <summary>The kernel checks the struct module size but its size is not known from the source.</summary>
+    public static string ModuleStructUnchecked(string module, string release, string reason) =>
+        $"{module}: .gnu.linkonce.this_module size not checked against {release}'s struct module: {reason}";
+
     /// <summary>check_modinfo: same_magic failed.</summary>
     public static string VersionMagic(string module, string moduleMagic, string kernelMagic) =>
         $"{module}: version magic '{moduleMagic}' should be '{kernelMagic}'";

@@ -12,6 +12,9 @@ namespace Kabigate.Formats.Elf;
 /// </summary>
 public static partial class ElfModuleReader
 {
+    /// <summary>The section holding the module's <c>struct module __this_module</c>.</summary>
+    private const string ThisModuleSection = ".gnu.linkonce.this_module";
+
     /// <summary>Whether the bytes start like an ELF file.</summary>
     public static bool IsElf(ReadOnlySpan<byte> head) => head.StartsWith(ElfLayout.Magic);
 
@@ -53,6 +56,7 @@ public static partial class ElfModuleReader
             ExtendedVersions = extended ?? [],
             VersionTables = tables,
             Signed = data.EndsWith(ModversionLayout.SignatureMarker),
+            ThisModuleSize = sections.TryGet(ThisModuleSection, out var thisModule) && thisModule.Type != ElfLayout.SectionTypeNoBits ? thisModule.Size : null,
         };
     }
 

@@ -95,10 +95,14 @@ public static partial class KernelSourceReader
         return null;
     }
 
-    private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source)
+    private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source, ulong? moduleStructSize = null)
     {
         var (vermagic, reason, loader) = KernelFacts.Magic(config, [], release, "the headers carry no .config");
-        return new KernelAbi(release, exports, source, vermagic, reason, loader);
+        return new KernelAbi(release, exports, source, vermagic, reason, loader)
+        {
+            ModuleStructSize = moduleStructSize,
+            ModuleStructUnknownReason = "the headers carry no vmlinux with BTF and no in-tree modules",
+        };
     }
 
     private static KernelAbi ReadDirectory(string dir, KernelSourceOptions options)
@@ -109,7 +113,9 @@ public static partial class KernelSourceReader
             var release = options.Release ?? ReleaseFromHeaders(dir) ?? MatchRelease(symvers, HeadersSymvers())
                 ?? throw new ModuleFormatException(dir, "cannot tell the kernel release of these headers: give --release");
             var config = Path.Combine(dir, ".config");
-            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? File.ReadAllBytes(config) : null, dir);
+            var vmlinux = Path.Combine(dir, "vmlinux");
+            var structSize = File.Exists(vmlinux) ? KernelFacts.ModuleStructSizeFromVmlinux(File.ReadAllBytes(vmlinux), vmlinux) : null;
+            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? File.ReadAllBytes(config) : null, dir, structSize);
         }
         return ModuleTreeReader.Read(dir, options);
     }

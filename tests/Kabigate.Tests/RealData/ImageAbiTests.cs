@@ -26,6 +26,10 @@ public class ImageAbiTests
         Assert.Equal(release, recovered.Release);
         Assert.Equal(headers.Vermagic, recovered.Vermagic);
         Assert.Equal(headers.Loader, recovered.Loader);
+        // sizeof(struct module) from the in-tree modules; where the headers ship a BTF vmlinux (6.12), the same.
+        Assert.NotNull(recovered.ModuleStructSize);
+        if (headers.ModuleStructSize is ulong fromBtf)
+            Assert.Equal(fromBtf, recovered.ModuleStructSize);
 
         // Every symbol of Module.symvers whose exporter the package ships, and nothing else.
         var shipped = recovered.Exports.Values.Select(e => e.Module).ToHashSet(StringComparer.Ordinal);

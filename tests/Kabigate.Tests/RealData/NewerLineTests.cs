@@ -33,7 +33,8 @@ public class NewerLineTests
             // Since CONFIG_PREEMPT_RT selects PREEMPT_BUILD, the rt flavour's vermagic says "preempt" too
             // (include/linux/vermagic.h tests PREEMPT_BUILD first): on 6.12 only the release tells rt apart.
             Assert.Contains(" SMP preempt mod_unload modversions ", kernel.Vermagic, StringComparison.Ordinal);
-            Assert.Equal(new LoaderConfig(config.Contains("CONFIG_MODULE_FORCE_LOAD=y"), config.Contains("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y")), kernel.Loader);
+            Assert.Equal(new LoaderConfig(config.Contains("CONFIG_MODULE_FORCE_LOAD=y"), config.Contains("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS=y"), config.Contains("CONFIG_MODULE_ALLOW_BTF_MISMATCH=y")), kernel.Loader);
+            Assert.True(kernel.Loader!.AllowBtfMismatch, "Debian builds with CONFIG_MODULE_ALLOW_BTF_MISMATCH");
         }
     }
 
@@ -46,6 +47,26 @@ public class NewerLineTests
         Assert.Equal(fromPackage.Vermagic, fromDirectory.Vermagic);
         Assert.Equal(fromPackage.Loader, fromDirectory.Loader);
         Assert.Equal(fromPackage.Exports.Values.OrderBy(e => e.Symbol, StringComparer.Ordinal), fromDirectory.Exports.Values.OrderBy(e => e.Symbol, StringComparer.Ordinal));
+    }
+
+    /// <summary>The size of .gnu.linkonce.this_module as binutils' readelf reports it.</summary>
+    internal static ulong ReadelfThisModuleSize(string ko)
+    {
+        var line = Tools.RunOk("readelf", "-SW", ko).Split('\n').Single(l => l.Contains(" .gnu.linkonce.this_module ", StringComparison.Ordinal));
+        var fields = line[(line.IndexOf(".gnu.linkonce.this_module", StringComparison.Ordinal) + ".gnu.linkonce.this_module".Length)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return Convert.ToUInt64(fields[3], 16); // type, address, offset, size
+    }
+
+    [Fact]
+    public void StructModuleSize_FromTheHeadersBtf_IsWhatKbuildBuiltInto612Kmods()
+    {
+        var built = ReadelfThisModuleSize(Data.Kmod(Data.NewerBuildRelease, "kg_stable"));
+        Assert.Equal(built, Kernel(Data.NewerBuildRelease).ModuleStructSize);
+        Assert.Equal(built, KernelSourceReader.Read(Data.NewerHeaders, new KernelSourceOptions()).ModuleStructSize);
+        Assert.Equal(built, ModuleFileReader.Read(Data.Kmod(Data.NewerBuildRelease, "kg_stable")).ThisModuleSize);
+        // 6.1's struct module is smaller, and Debian's 6.1 headers carry no vmlinux to tell it.
+        Assert.True(ReadelfThisModuleSize(Data.Kmod(Data.OldRelease, "kg_stable")) < built);
+        Assert.Null(Kernel(Data.OldRelease).ModuleStructSize);
     }
 
     /// <summary>
@@ -87,6 +108,19 @@ public class NewerLineTests
             Assert.NotEmpty(crc);
             Assert.Equal(crc, Kinds(verdict).Where(k => k.StartsWith("crc-mismatch:", StringComparison.Ordinal) || k.StartsWith("unknown-symbol:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
             Assert.False(verdict.Loads);
+        }
+
+        // 6.12 compares the struct module size before anything else (6.1 does not: its loader has no such check).
+        var stable = Of(report, "kg_stable", target);
+        if (target.StartsWith("6.12.", StringComparison.Ordinal))
+        {
+            var expected = LoaderMessages.ModuleStructSize("kg_stable", ReadelfThisModuleSize(Data.Kmod(buildRelease, "kg_stable")), Kernel(target).ModuleStructSize!.Value);
+            Assert.Equal(expected, stable.Problems[0].Message);
+            Assert.All(report.Verdicts, v => Assert.Equal(ProblemKind.ModuleStructSize, v.Problems[0].Kind));
+        }
+        else
+        {
+            Assert.DoesNotContain(report.Verdicts.SelectMany(v => v.Problems.Concat(v.Warnings)), p => p.Kind is ProblemKind.ModuleStructSize or ProblemKind.ModuleStructUnchecked);
         }
 
         // With modversions the release word of vermagic is not compared: both lines say "SMP preempt mod_unload modversions".
