@@ -187,6 +187,9 @@ public static partial class CompatibilityEngine
                 (problems ??= []).Add(new Problem(ProblemKind.DuplicateExport, name, c.Image.Exports[e].Symbol, Exporter: "vmlinux", From: ExporterKind.KernelImage));
         }
 
+        if (c.Image.Btf is BtfFacts moduleBtf)
+            CheckBtf(c, moduleBtf, ref problems, ref warnings);
+
         if (unversioned > 0)
         {
             (forceLoad ? warnings ??= [] : problems ??= []).Add(new Problem(ProblemKind.NoModversions, name, firstUnversioned,
@@ -194,6 +197,34 @@ public static partial class CompatibilityEngine
         }
 
         return new Verdict(c.Image, c.Kernel, problems ?? (IReadOnlyList<Problem>)None, warnings ?? (IReadOnlyList<Problem>)None, resolutions);
+    }
+
+    /// <summary>
+    /// btf_module_notify at MODULE_STATE_COMING: the split BTF is parsed on top of vmlinux's. Its own strings and
+    /// types are numbered from the end of the base it was generated on; on another base a name offset or type id
+    /// past the end is invalid (the kernel's "Invalid name_offset"), and a different base length misplaces every
+    /// own name (inference: the kernel then fails on names or sizes, as seen in the field; not emulated type by type).
+    /// </summary>
+    private static void CheckBtf(in Context c, BtfFacts module, ref List<Problem>? problems, ref List<Problem>? warnings)
+    {
+        var allowed = c.Kernel.Loader?.AllowBtfMismatch ?? false;
+        if (c.Kernel.Btf is not BtfFacts kernel)
+        {
+            if (!allowed)
+                (warnings ??= []).Add(new Problem(ProblemKind.BtfUnchecked, c.Image.Name, null, Text: LoaderMessages.BtfUnchecked(c.Image.Name, c.Kernel.Release)));
+            return;
+        }
+        string? why = null;
+        if (module.MaxNameOffset >= (ulong)kernel.StringLength + module.StringLength)
+            why = $"name offset {module.MaxNameOffset} beyond the kernel's {kernel.StringLength} + the module's {module.StringLength} string bytes";
+        else if (module.MaxTypeId > (ulong)kernel.TypeCount + (ulong)module.TypeCount)
+            why = $"type id {module.MaxTypeId} beyond the kernel's {kernel.TypeCount} + the module's {module.TypeCount} types";
+        else if (module.BuildBaseStringLength is uint built && built != kernel.StringLength)
+            why = $"generated on a vmlinux BTF of {built} string bytes, the kernel's has {kernel.StringLength}";
+        if (why is null)
+            return;
+        var finding = new Problem(ProblemKind.BtfMismatch, c.Image.Name, null, Text: LoaderMessages.BtfMismatch(c.Image.Name, allowed, why));
+        (allowed ? warnings ??= [] : problems ??= []).Add(finding);
     }
 
     private static void PropagateDependencyFailures(

@@ -67,6 +67,9 @@ public sealed class KernelAbi
     /// <summary>Why <see cref="ModuleStructSize"/> is unknown (shown when the kernel checks it).</summary>
     public string ModuleStructUnknownReason { get; init; } = "the source carries neither in-tree modules nor a vmlinux with BTF";
 
+    /// <summary>This kernel's vmlinux BTF (what module BTF is validated against), or null when the source does not carry it.</summary>
+    public BtfFacts? Btf { get; init; }
+
     /// <summary>Every export, keyed by symbol.</summary>
     public IReadOnlyDictionary<string, KernelExport> Exports => _exports;
 

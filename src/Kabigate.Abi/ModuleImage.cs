@@ -88,6 +88,9 @@ public sealed class ModuleImage
     /// </summary>
     public ulong? ThisModuleSize { get; init; }
 
+    /// <summary>The module's <c>.BTF</c> (split BTF on top of its build kernel's vmlinux BTF), or null when it has none.</summary>
+    public BtfFacts? Btf { get; init; }
+
     /// <summary>The first value of a <c>.modinfo</c> key, or null (the kernel's get_modinfo).</summary>
     public string? Info(string key)
     {

@@ -23,11 +23,10 @@ internal static class BtfLayout
     };
 }
 
-/// <summary>What kabigate takes from a BTF blob: its type count, string length and the size of a named struct.</summary>
-/// <param name="TypeCount">How many types it defines (type ids 1..count; 0 is void).</param>
-/// <param name="StringLength">The length of its string section.</param>
+/// <summary>What kabigate takes from a BTF blob: the facts of the BTF rule and the size of <c>struct module</c>.</summary>
+/// <param name="Facts">Type count, string length, reach of its references, its build base.</param>
 /// <param name="ModuleStructSize">The byte size of <c>struct module</c>, or null when it defines none.</param>
-internal readonly record struct BtfSummary(int TypeCount, uint StringLength, ulong? ModuleStructSize);
+internal readonly record struct BtfSummary(Abi.BtfFacts Facts, ulong? ModuleStructSize);
 
 /// <summary>
 /// Reads the <c>.BTF</c> section of an ELF image (the BTF-only vmlinux Debian's 6.12 headers ship, or a module).
@@ -67,6 +66,9 @@ internal static class BtfReader
 
         var count = 0;
         ulong? moduleSize = null;
+        uint maxName = 0, maxType = 0;
+        void Name(uint offset) => maxName = Math.Max(maxName, offset);
+        void Type(uint id) => maxType = Math.Max(maxType, id);
         long at = 0;
         while (at < types.Length)
         {
@@ -79,14 +81,61 @@ internal static class BtfReader
             var trailer = BtfLayout.Trailer(kind, vlen);
             if (trailer < 0)
                 throw new ModuleFormatException(source, $"BTF type {count + 1} has unknown kind {kind}", at);
+            if (at + BtfLayout.TypeSize + trailer > types.Length)
+                throw new ModuleFormatException(source, $"BTF type {count + 1} is truncated", at);
             if (kind == BtfLayout.KindStruct && moduleSize is null && NameIs(strings, nameOff, "module"u8))
                 moduleSize = U32(types, at + 8);
+            Name(nameOff);
+            var body = at + BtfLayout.TypeSize;
+            switch (kind)
+            {
+                case 2 or 8 or 9 or 10 or 11 or 12 or 13 or 14 or 17 or 18: // the third word is a type id
+                    Type(U32(types, at + 8));
+                    break;
+            }
+            for (var i = 0; i < vlen; i++)
+            {
+                switch (kind)
+                {
+                    case 4 or 5: // btf_member: name_off, type, offset
+                        Name(U32(types, body + (i * 12)));
+                        Type(U32(types, body + (i * 12) + 4));
+                        break;
+                    case 6 or 19: // btf_enum / btf_enum64: name_off first
+                        Name(U32(types, body + (i * (kind == 6 ? 8 : 12))));
+                        break;
+                    case 13: // btf_param: name_off, type
+                        Name(U32(types, body + (i * 8)));
+                        Type(U32(types, body + (i * 8) + 4));
+                        break;
+                    case 15: // btf_var_secinfo: type, offset, size
+                        Type(U32(types, body + (i * 12)));
+                        break;
+                }
+            }
+            if (kind == 3) // btf_array: type, index_type, nelems
+            {
+                Type(U32(types, body));
+                Type(U32(types, body + 4));
+            }
             at += BtfLayout.TypeSize + trailer;
             count++;
         }
         if (at != types.Length)
             throw new ModuleFormatException(source, "BTF type section ends inside a type", types.Length);
-        return new BtfSummary(count, (uint)strLen, moduleSize);
+        return new BtfSummary(new Abi.BtfFacts(count, (uint)strLen, maxName, maxType, BuildBase(strings, maxName)), moduleSize);
+    }
+
+    /// <summary>
+    /// Split BTF numbers its own strings from the end of its base's, in the order pahole added them, each one used:
+    /// the largest name offset names the last own string, so the base's length is that offset less the last string's start.
+    /// </summary>
+    private static uint? BuildBase(ReadOnlySpan<byte> strings, uint maxName)
+    {
+        if (strings.Length < 2 || strings[^1] != 0)
+            return null;
+        var lastStart = strings[..^1].LastIndexOf((byte)0) + 1;
+        return maxName >= (uint)lastStart ? maxName - (uint)lastStart : null;
     }
 
     private static bool NameIs(ReadOnlySpan<byte> strings, uint offset, ReadOnlySpan<byte> name) =>

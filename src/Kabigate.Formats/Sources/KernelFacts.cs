@@ -52,10 +52,10 @@ internal static class KernelFacts
         modules.Where(m => m.InTree && m.ThisModuleSize is not null).GroupBy(m => m.ThisModuleSize!.Value)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => (ulong?)g.Key).FirstOrDefault();
 
-    /// <summary>sizeof(struct module) from a BTF-carrying vmlinux (Debian's headers ship one since 6.12), or null.</summary>
+    /// <summary>sizeof(struct module) and the BTF facts of a BTF-carrying vmlinux; nulls without one.</summary>
     /// <exception cref="ModuleFormatException">The vmlinux or its BTF is malformed.</exception>
-    public static ulong? ModuleStructSizeFromVmlinux(byte[]? vmlinux, string source) =>
-        vmlinux is null ? null : Elf.BtfReader.ReadElf(vmlinux, source)?.ModuleStructSize;
+    public static (ulong? ModuleStructSize, BtfFacts? Btf) VmlinuxBtf(byte[]? vmlinux, string source) =>
+        vmlinux is not null && Elf.BtfReader.ReadElf(vmlinux, source) is { } summary ? (summary.ModuleStructSize, summary.Facts) : (null, null);
 
     /// <summary>The release include/generated/utsrelease.h defines, or null.</summary>
     public static string? ReleaseFromUts(byte[]? uts)

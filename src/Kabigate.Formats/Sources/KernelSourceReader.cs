@@ -95,12 +95,13 @@ public static partial class KernelSourceReader
         return null;
     }
 
-    private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source, ulong? moduleStructSize = null)
+    private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source, ulong? moduleStructSize = null, BtfFacts? btf = null)
     {
         var (vermagic, reason, loader) = KernelFacts.Magic(config, [], release, "the headers carry no .config");
         return new KernelAbi(release, exports, source, vermagic, reason, loader)
         {
             ModuleStructSize = moduleStructSize,
+            Btf = btf,
             ModuleStructUnknownReason = "the headers carry no vmlinux with BTF and no in-tree modules",
         };
     }
@@ -114,8 +115,8 @@ public static partial class KernelSourceReader
                 ?? throw new ModuleFormatException(dir, "cannot tell the kernel release of these headers: give --release");
             var config = Path.Combine(dir, ".config");
             var vmlinux = Path.Combine(dir, "vmlinux");
-            var structSize = File.Exists(vmlinux) ? KernelFacts.ModuleStructSizeFromVmlinux(File.ReadAllBytes(vmlinux), vmlinux) : null;
-            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? File.ReadAllBytes(config) : null, dir, structSize);
+            var (structSize, btf) = KernelFacts.VmlinuxBtf(File.Exists(vmlinux) ? File.ReadAllBytes(vmlinux) : null, vmlinux);
+            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? File.ReadAllBytes(config) : null, dir, structSize, btf);
         }
         return ModuleTreeReader.Read(dir, options);
     }

@@ -172,10 +172,11 @@ internal static partial class PackageKernels
                 exports.AddRange(ModuleExports(module, release));
         }
         var (vermagic, reason, loader) = Magic(payload, release, "the package carries neither a kernel .config nor in-tree modules");
+        var (btfStructSize, btf) = KernelFacts.VmlinuxBtf(payload.HeadersVmlinux?.Data, $"{source}!{payload.HeadersVmlinux?.Path}");
         return new KernelAbi(release, exports, source, vermagic, reason, loader)
         {
-            ModuleStructSize = KernelFacts.ModuleStructSize(payload.Modules)
-                ?? KernelFacts.ModuleStructSizeFromVmlinux(payload.HeadersVmlinux?.Data, $"{source}!{payload.HeadersVmlinux?.Path}"),
+            ModuleStructSize = KernelFacts.ModuleStructSize(payload.Modules) ?? btfStructSize,
+            Btf = btf,
         };
     }
 

@@ -83,4 +83,29 @@ public class ModuleStructSizeTests
         Assert.True(verdict.Loads);
         Assert.Empty(verdict.Warnings);
     }
+
+    [Fact]
+    public void MalformedOrForeignBtf_WithoutAllowance_IsRefused_AndUnknownKernelBtf_IsUnchecked()
+    {
+        var kernelBtf = new BtfFacts(100, 1000, 999, 100, null);
+        var strict = new LoaderConfig(true, false, AllowBtfMismatch: false);
+        KernelAbi K(BtfFacts? btf) => new("6.12.117+deb12-amd64", [new KernelExport("_printk", 0x1234, "vmlinux", ExportKind.Plain, null)], "test", NewMagic, loader: strict) { Btf = btf };
+        ModuleImage M(BtfFacts btf)
+        {
+            var m = Module(null);
+            return new ModuleImage
+            {
+                Path = m.Path, Name = m.Name, Elf = m.Elf, Modinfo = m.Modinfo, Imports = m.Imports, Exports = m.Exports,
+                BasicVersions = m.BasicVersions, ExtendedVersions = m.ExtendedVersions, VersionTables = m.VersionTables, Signed = false, Btf = btf,
+            };
+        }
+
+        Assert.True(One(M(new BtfFacts(3, 20, 1010, 102, 1000)), K(kernelBtf)).Loads);
+        var outOfRange = One(M(new BtfFacts(3, 20, 1030, 102, null)), K(kernelBtf));
+        Assert.Equal("failed to validate module [old] BTF: -22 (name offset 1030 beyond the kernel's 1000 + the module's 20 string bytes)", Assert.Single(outOfRange.Problems).Message);
+        var otherBase = One(M(new BtfFacts(3, 20, 1010, 102, 990)), K(kernelBtf));
+        Assert.Equal(ProblemKind.BtfMismatch, Assert.Single(otherBase.Problems).Kind);
+        var unknown = One(M(new BtfFacts(3, 20, 1010, 102, 1000)), K(null));
+        Assert.Equal(ProblemKind.BtfUnchecked, Assert.Single(unknown.Warnings).Kind);
+    }
 }
