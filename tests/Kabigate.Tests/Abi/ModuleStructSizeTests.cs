@@ -23,8 +23,16 @@ public class ModuleStructSizeTests
         var module = KmodFixtures.Module("old", ["_printk"], [("_printk", 0x1234)], vermagic: vermagic);
         return new ModuleImage
         {
-            Path = module.Path, Name = module.Name, Elf = module.Elf, Modinfo = module.Modinfo, Imports = module.Imports, Exports = module.Exports,
-            BasicVersions = module.BasicVersions, ExtendedVersions = module.ExtendedVersions, VersionTables = module.VersionTables, Signed = false,
+            Path = module.Path,
+            Name = module.Name,
+            Elf = module.Elf,
+            Modinfo = module.Modinfo,
+            Imports = module.Imports,
+            Exports = module.Exports,
+            BasicVersions = module.BasicVersions,
+            ExtendedVersions = module.ExtendedVersions,
+            VersionTables = module.VersionTables,
+            Signed = false,
             ThisModuleSize = sectionSize,
         };
     }
@@ -95,8 +103,17 @@ public class ModuleStructSizeTests
             var m = Module(null);
             return new ModuleImage
             {
-                Path = m.Path, Name = m.Name, Elf = m.Elf, Modinfo = m.Modinfo, Imports = m.Imports, Exports = m.Exports,
-                BasicVersions = m.BasicVersions, ExtendedVersions = m.ExtendedVersions, VersionTables = m.VersionTables, Signed = false, Btf = btf,
+                Path = m.Path,
+                Name = m.Name,
+                Elf = m.Elf,
+                Modinfo = m.Modinfo,
+                Imports = m.Imports,
+                Exports = m.Exports,
+                BasicVersions = m.BasicVersions,
+                ExtendedVersions = m.ExtendedVersions,
+                VersionTables = m.VersionTables,
+                Signed = false,
+                Btf = btf,
             };
         }
 
