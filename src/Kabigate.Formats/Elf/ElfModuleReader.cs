@@ -58,6 +58,7 @@ public static partial class ElfModuleReader
             Signed = data.EndsWith(ModversionLayout.SignatureMarker),
             ThisModuleSize = sections.TryGet(ThisModuleSection, out var thisModule) && thisModule.Type != ElfLayout.SectionTypeNoBits ? thisModule.Size : null,
             Btf = ReadBtf(elf, sections, sourceName),
+            Signature = ModuleSignatureReader.Read(data),
         };
     }
 

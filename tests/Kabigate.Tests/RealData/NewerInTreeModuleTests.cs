@@ -37,6 +37,10 @@ public class NewerInTreeModuleTests
         Assert.True(onDisk.Count > 3000, $"only {onDisk.Count} modules");
         Assert.All(onDisk, f => Assert.EndsWith(".ko.xz", f, StringComparison.Ordinal));
         Assert.All(set.Modules, m => Assert.True(m.Signed && m.InTree, m.Path));
+        // One signer for the whole build (Debian signs with the build's own key), every PKCS#7 read.
+        Assert.All(set.Modules, m => Assert.Null(m.Signature!.Malformed));
+        Assert.Single(set.Modules.Select(m => (m.Signature!.Signer, m.Signature.KeyId, m.Signature.HashAlgorithm)).Distinct());
+        Assert.Single(set.Modules.Select(m => m.ThisModuleSize).Distinct());
 
         var report = CompatibilityEngine.Check([KernelSourceReader.Read(Data.HeadersDeb(Release), new KernelSourceOptions())], set.Modules);
         var refused = report.Verdicts.Where(v => !v.Loads).Select(v => $"{v.Module.Name}: {v.Problems[0].Message}").ToList();
