@@ -207,10 +207,12 @@ public static partial class CompatibilityEngine
     /// </summary>
     private static void CheckBtf(in Context c, BtfFacts module, ref List<Problem>? problems, ref List<Problem>? warnings)
     {
-        var allowed = c.Kernel.Loader?.AllowBtfMismatch ?? false;
+        var allowance = c.Kernel.Loader?.AllowBtfMismatch;
+        var allowed = allowance == true;
         if (c.Kernel.Btf is not BtfFacts kernel)
         {
-            if (!allowed)
+            // Only a kernel known to refuse mismatches makes unknown BTF worth a word.
+            if (allowance == false)
                 (warnings ??= []).Add(new Problem(ProblemKind.BtfUnchecked, c.Image.Name, null, Text: LoaderMessages.BtfUnchecked(c.Image.Name, c.Kernel.Release)));
             return;
         }

@@ -86,5 +86,8 @@ public sealed class KernelAbi
 /// <summary>The kernel configuration options that change what the module loader accepts.</summary>
 /// <param name="ForceLoad">CONFIG_MODULE_FORCE_LOAD: a module without vermagic or modversions loads, tainting the kernel.</param>
 /// <param name="AllowMissingNamespaceImports">CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS: a missing import_ns only warns.</param>
-/// <param name="AllowBtfMismatch">CONFIG_MODULE_ALLOW_BTF_MISMATCH: a module whose BTF does not validate loads without it.</param>
-public sealed record LoaderConfig(bool ForceLoad, bool AllowMissingNamespaceImports, bool AllowBtfMismatch = false);
+/// <param name="AllowBtfMismatch">
+/// CONFIG_MODULE_ALLOW_BTF_MISMATCH: a module whose BTF does not validate loads without it; null when not known
+/// (a configuration recorded without it, such as the store's).
+/// </param>
+public sealed record LoaderConfig(bool ForceLoad, bool AllowMissingNamespaceImports, bool? AllowBtfMismatch = null);

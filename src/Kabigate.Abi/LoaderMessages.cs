@@ -40,7 +40,7 @@ public static class LoaderMessages
 
     /// <summary>The kernel would refuse a BTF mismatch, but its BTF is not known from the source.</summary>
     public static string BtfUnchecked(string module, string release) =>
-        $"{module}: BTF not checked against {release}: the source carries no vmlinux BTF, and without CONFIG_MODULE_ALLOW_BTF_MISMATCH (or with the configuration unknown) a mismatch is refused";
+        $"{module}: BTF not checked against {release}: the source carries no vmlinux BTF, and without CONFIG_MODULE_ALLOW_BTF_MISMATCH a mismatch is refused";
 
     /// <summary>check_modinfo: same_magic failed.</summary>
     public static string VersionMagic(string module, string moduleMagic, string kernelMagic) =>

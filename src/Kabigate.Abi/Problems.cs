@@ -51,7 +51,7 @@ public enum ProblemKind : byte
     /// </summary>
     BtfMismatch,
 
-    /// <summary>Warning: the module carries BTF but whether it validates against the kernel's BTF is not known.</summary>
+    /// <summary>Warning: the module carries BTF, the kernel refuses mismatches, and the kernel's BTF is not known.</summary>
     BtfUnchecked,
 }
 
