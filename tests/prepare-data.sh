@@ -5,6 +5,7 @@
 #    of the ABIs apt offers among the ones the tests name: 47 50 53 54 55 56);
 #  - downloads the other headers packages, the cloud and rt flavours of the oldest, and the image packages;
 #  - builds the test kmods under tests/kmods against both kernels with the real kbuild;
+#  - the same for Debian's 6.12 line: every ABI's headers and image, kmods built against the newest;
 #  - writes DATA/manifest.env (what was chosen) and DATA/provenance.txt (where each file came from).
 set -euo pipefail
 data=${1:?data directory}
@@ -92,10 +93,57 @@ for release in "$old_release" "$new_release"; do
   fi
 done
 
+# The newer line: Debian 12 also carries 6.12 (linux-headers-6.12.N+deb12-amd64, from bookworm's security archive).
+# Every 6.12 ABI apt offers, found by name (never a build number written here): its headers, the cloud and rt flavours
+# of the oldest, and each ABI's linux-image-...-unsigned (the same signed modules as the signed image; only vmlinuz
+# lacks its EFI signature). The headers package depends on an image package, which would install a kernel, an
+# initramfs and a systemd upgrade on this machine: so only its kbuild and common headers are installed with apt, and
+# the arch headers package (Makefile, .config, Module.symvers, the BTF-only vmlinux) is unpacked under DATA/headers,
+# where its scripts/ and tools/ links reach the installed kbuild through DATA/headers/usr/lib.
+mapfile -t newer_abis < <(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' \
+  | sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12\)-amd64 .*/\1/p' | sort -V)
+newer_releases=()
+newer_build=
+newer_headers=
+if [ ${#newer_abis[@]} -gt 0 ]; then
+  newer_old=${newer_abis[0]}
+  newer_new=${newer_abis[${#newer_abis[@]}-1]}
+  for abi in "${newer_abis[@]}"; do
+    download "linux-headers-$abi-amd64"
+    download "linux-image-$abi-amd64-unsigned"
+    newer_releases+=("$abi-amd64")
+  done
+  for flavour in cloud-amd64 rt-amd64; do
+    if apt-cache show "linux-headers-$newer_old-$flavour" >/dev/null 2>&1; then
+      download "linux-headers-$newer_old-$flavour"
+      newer_releases+=("$newer_old-$flavour")
+    fi
+  done
+  newer_build=$newer_new-amd64
+  apt_install "linux-kbuild-$newer_new" "linux-headers-$newer_new-common" pahole
+  newer_headers="$data/headers/usr/src/linux-headers-$newer_build"
+  if [ ! -f "$newer_headers/Module.symvers" ]; then
+    rm -rf "$data/headers" && mkdir -p "$data/headers/usr/lib"
+    dpkg-deb -x "$data"/debs/linux-headers-"$newer_build"_*.deb "$data/headers"
+    ln -s "/usr/lib/linux-kbuild-$newer_new" "$data/headers/usr/lib/linux-kbuild-$newer_new"
+  fi
+  out="$data/kmods/$newer_build"
+  if [ "$(cat "$out/.sources" 2>/dev/null)" != "$sources_hash" ]; then
+    echo "prepare-data: building the test kmods against $newer_build" >&2
+    "$here/kmods/build.sh" "$newer_headers" "$out"
+    echo "$sources_hash" >"$out/.sources"
+  fi
+else
+  echo "prepare-data: WARNING: apt offers no linux-headers-6.12.*+deb12-amd64; the newer-line tests will be skipped" >&2
+fi
+
 cat >"$data/manifest.env" <<MANIFEST
 OLD_RELEASE=$old_release
 NEW_RELEASE=$new_release
 RELEASES="${releases[*]}"
+NEWER_RELEASES="${newer_releases[*]}"
+NEWER_BUILD_RELEASE=$newer_build
+NEWER_HEADERS=$newer_headers
 MANIFEST
 {
   echo "# Real test data, prepared by tests/prepare-data.sh on $(date -u +%Y-%m-%d)"
@@ -106,8 +154,12 @@ MANIFEST
     echo "headers $release: $(dpkg-query -W -f '${Package} ${Version}' "linux-headers-$release") (apt-get install, /usr/src/linux-headers-$release)"
     echo "kmods/$release: tests/kmods built with kbuild against /usr/src/linux-headers-$release ($(gcc --version | head -1))"
   done
+  if [ -n "$newer_build" ]; then
+    echo "headers $newer_build: $(dpkg-deb -f "$data"/debs/linux-headers-"$newer_build"_*.deb Package Version | tr '\n' ' ')(dpkg-deb -x into headers/), with $(dpkg-query -W -f '${Package} ${Version}' "linux-kbuild-${newer_build%-amd64}") and $(dpkg-query -W -f '${Package} ${Version}' "linux-headers-${newer_build%-amd64}-common") (apt-get install)"
+    echo "kmods/$newer_build: tests/kmods built with kbuild against headers/usr/src/linux-headers-$newer_build ($(gcc-12 --version | head -1), $(pahole --version))"
+  fi
 } >"$data/provenance.txt"
-echo "prepare-data: kernels ${releases[*]}; kmods built against $old_release and $new_release" >&2
+echo "prepare-data: kernels ${releases[*]} ${newer_releases[*]}; kmods built against $old_release, $new_release and ${newer_build:-no 6.12 kernel}" >&2
 
 # Packages, a repository and a driver update disk built from the real ABIs and the test kmods (issue: packages as
 # sources). Rebuilt when the kmods or the scripts change.

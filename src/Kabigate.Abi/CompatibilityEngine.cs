@@ -61,6 +61,12 @@ public static partial class CompatibilityEngine
         return a.SequenceEqual(b);
     }
 
+    /// <summary>
+    /// Whether a kernel release compares <c>.gnu.linkonce.this_module</c>'s size with its struct module: from 6.4
+    /// (kernel/module/main.c). Debian's 6.1.192 image has no such message, its 6.12.117 image has it.
+    /// </summary>
+    public static bool ChecksModuleStructSize(string release) => KernelReleases.BaseVersion(release) is var (major, minor) && (major, minor).CompareTo((6, 4)) >= 0;
+
     /// <summary>The loader's ignore_undef_symbol: symbols some assemblers leave undefined and nobody references.</summary>
     public static bool IsIgnoredUndefined(ushort machine, string symbol) =>
         machine is ElfIdentity.Machine386 or ElfIdentity.MachineX86_64 && symbol == "_GLOBAL_OFFSET_TABLE_";
@@ -78,6 +84,21 @@ public static partial class CompatibilityEngine
         var name = c.Image.Name;
         var forceLoad = c.Kernel.Loader?.ForceLoad ?? false;
         var stablelist = c.Options.Stablelist;
+
+        // elf_validity_cache_index_mod (6.4+) runs while the ELF is validated, before anything else here.
+        if (c.Image.ThisModuleSize is ulong sectionSize && ChecksModuleStructSize(c.Kernel.Release))
+        {
+            if (c.Kernel.ModuleStructSize is ulong structSize)
+            {
+                if (sectionSize != structSize)
+                    (problems ??= []).Add(new Problem(ProblemKind.ModuleStructSize, name, null, Text: LoaderMessages.ModuleStructSize(name, sectionSize, structSize)));
+            }
+            else
+            {
+                (warnings ??= []).Add(new Problem(ProblemKind.ModuleStructUnchecked, name, null,
+                    Text: LoaderMessages.ModuleStructUnchecked(name, c.Kernel.Release, c.Kernel.ModuleStructUnknownReason)));
+            }
+        }
 
         if (c.Kernel.Vermagic is null)
         {
@@ -166,6 +187,9 @@ public static partial class CompatibilityEngine
                 (problems ??= []).Add(new Problem(ProblemKind.DuplicateExport, name, c.Image.Exports[e].Symbol, Exporter: "vmlinux", From: ExporterKind.KernelImage));
         }
 
+        if (c.Image.Btf is BtfFacts moduleBtf)
+            CheckBtf(c, moduleBtf, ref problems, ref warnings);
+
         if (unversioned > 0)
         {
             (forceLoad ? warnings ??= [] : problems ??= []).Add(new Problem(ProblemKind.NoModversions, name, firstUnversioned,
@@ -173,6 +197,36 @@ public static partial class CompatibilityEngine
         }
 
         return new Verdict(c.Image, c.Kernel, problems ?? (IReadOnlyList<Problem>)None, warnings ?? (IReadOnlyList<Problem>)None, resolutions);
+    }
+
+    /// <summary>
+    /// btf_module_notify at MODULE_STATE_COMING: the split BTF is parsed on top of vmlinux's. Its own strings and
+    /// types are numbered from the end of the base it was generated on; on another base a name offset or type id
+    /// past the end is invalid (the kernel's "Invalid name_offset"), and a different base length misplaces every
+    /// own name (inference: the kernel then fails on names or sizes, as seen in the field; not emulated type by type).
+    /// </summary>
+    private static void CheckBtf(in Context c, BtfFacts module, ref List<Problem>? problems, ref List<Problem>? warnings)
+    {
+        var allowance = c.Kernel.Loader?.AllowBtfMismatch;
+        var allowed = allowance == true;
+        if (c.Kernel.Btf is not BtfFacts kernel)
+        {
+            // Only a kernel known to refuse mismatches makes unknown BTF worth a word.
+            if (allowance == false)
+                (warnings ??= []).Add(new Problem(ProblemKind.BtfUnchecked, c.Image.Name, null, Text: LoaderMessages.BtfUnchecked(c.Image.Name, c.Kernel.Release)));
+            return;
+        }
+        string? why = null;
+        if (module.MaxNameOffset >= (ulong)kernel.StringLength + module.StringLength)
+            why = $"name offset {module.MaxNameOffset} beyond the kernel's {kernel.StringLength} + the module's {module.StringLength} string bytes";
+        else if (module.MaxTypeId > (ulong)kernel.TypeCount + (ulong)module.TypeCount)
+            why = $"type id {module.MaxTypeId} beyond the kernel's {kernel.TypeCount} + the module's {module.TypeCount} types";
+        else if (module.BuildBaseStringLength is uint built && built != kernel.StringLength)
+            why = $"generated on a vmlinux BTF of {built} string bytes, the kernel's has {kernel.StringLength}";
+        if (why is null)
+            return;
+        var finding = new Problem(ProblemKind.BtfMismatch, c.Image.Name, null, Text: LoaderMessages.BtfMismatch(c.Image.Name, allowed, why));
+        (allowed ? warnings ??= [] : problems ??= []).Add(finding);
     }
 
     private static void PropagateDependencyFailures(

@@ -58,6 +58,18 @@ public sealed class KernelAbi
     /// </summary>
     public string? ExportKindsUnknownReason { get; }
 
+    /// <summary>
+    /// sizeof(struct module) of this kernel: the <c>.gnu.linkonce.this_module</c> size of its in-tree modules, or the
+    /// size of <c>struct module</c> in its vmlinux BTF; null when the source tells neither.
+    /// </summary>
+    public ulong? ModuleStructSize { get; init; }
+
+    /// <summary>Why <see cref="ModuleStructSize"/> is unknown (shown when the kernel checks it).</summary>
+    public string ModuleStructUnknownReason { get; init; } = "the source carries neither in-tree modules nor a vmlinux with BTF";
+
+    /// <summary>This kernel's vmlinux BTF (what module BTF is validated against), or null when the source does not carry it.</summary>
+    public BtfFacts? Btf { get; init; }
+
     /// <summary>Every export, keyed by symbol.</summary>
     public IReadOnlyDictionary<string, KernelExport> Exports => _exports;
 
@@ -74,4 +86,8 @@ public sealed class KernelAbi
 /// <summary>The kernel configuration options that change what the module loader accepts.</summary>
 /// <param name="ForceLoad">CONFIG_MODULE_FORCE_LOAD: a module without vermagic or modversions loads, tainting the kernel.</param>
 /// <param name="AllowMissingNamespaceImports">CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS: a missing import_ns only warns.</param>
-public sealed record LoaderConfig(bool ForceLoad, bool AllowMissingNamespaceImports);
+/// <param name="AllowBtfMismatch">
+/// CONFIG_MODULE_ALLOW_BTF_MISMATCH: a module whose BTF does not validate loads without it; null when not known
+/// (a configuration recorded without it, such as the store's).
+/// </param>
+public sealed record LoaderConfig(bool ForceLoad, bool AllowMissingNamespaceImports, bool? AllowBtfMismatch = null);

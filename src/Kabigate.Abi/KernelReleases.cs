@@ -8,9 +8,15 @@ public static partial class KernelReleases
     /// <summary>The kernel a module was built for: the first word of its vermagic, or <c>?</c> when it has none.</summary>
     public static string BuiltFor(string? vermagic) => vermagic?.Split(' ', 2)[0] is { Length: > 0 } release ? release : "?";
 
-    /// <summary>Debian's flavour (the part after <c>X.Y.Z-N-</c>), or null for other naming schemes.</summary>
+    /// <summary>
+    /// Debian's flavour: the part after <c>X.Y.Z-N-</c> (<c>6.1.0-47-amd64</c>), or after <c>X.Y.Z+debN-</c>, the
+    /// scheme of Debian's 6.12 kernels (<c>6.12.117+deb12-rt-amd64</c>); null for other naming schemes.
+    /// </summary>
     public static string? Flavour(string release)
     {
+        var newer = DebianUpstreamRelease().Match(release);
+        if (newer.Success)
+            return newer.Groups["flavour"].Value;
         var parts = release.Split('-', 3);
         return parts.Length == 3 && parts[1].All(char.IsAsciiDigit) && parts[2].Length > 0 ? parts[2] : null;
     }
@@ -18,7 +24,7 @@ public static partial class KernelReleases
     /// <summary>
     /// The line a release belongs to: the releases a distributor builds from one branch for one flavour and
     /// architecture, whose ABI history is worth following. The build numbers become <c>*</c>:
-    /// Debian <c>6.1.0-47-amd64</c> → <c>6.1.0-*-amd64</c>; RHEL <c>5.14.0-427.13.1.el9_4.x86_64</c> →
+    /// Debian <c>6.1.0-47-amd64</c> → <c>6.1.0-*-amd64</c>, <c>6.12.117+deb12-amd64</c> → <c>6.12.*+deb12-amd64</c>; RHEL <c>5.14.0-427.13.1.el9_4.x86_64</c> →
     /// <c>5.14.0-*.el9.x86_64</c>; SUSE <c>5.14.21-150500.55.65-default</c> → <c>5.14.21-150500.*-default</c>.
     /// A release of no known scheme is its own line.
     /// </summary>
@@ -34,7 +40,18 @@ public static partial class KernelReleases
         var debian = DebianRelease().Match(release);
         if (debian.Success)
             return $"{debian.Groups["base"].Value}-*-{debian.Groups["flavour"].Value}";
+        var upstream = DebianUpstreamRelease().Match(release);
+        if (upstream.Success)
+            return $"{upstream.Groups["series"].Value}.*+{upstream.Groups["dist"].Value}-{upstream.Groups["flavour"].Value}";
         return release;
+    }
+
+    /// <summary>The upstream major and minor version a release starts with (<c>6.12</c> of <c>6.12.117+deb12-amd64</c>), or null.</summary>
+    public static (int Major, int Minor)? BaseVersion(string release)
+    {
+        var match = BaseVersionPattern().Match(release);
+        return match.Success && int.TryParse(match.Groups["major"].ValueSpan, out var major) && int.TryParse(match.Groups["minor"].ValueSpan, out var minor)
+            ? (major, minor) : null;
     }
 
     /// <summary>Orders releases as RPM's <c>rpmvercmp</c> orders versions (<see cref="RpmVersions.Compare"/>); null first.</summary>
@@ -50,6 +67,12 @@ public static partial class KernelReleases
     [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-(?<sle>\d{6})\.[\d.]+-(?<flavour>[a-z][\w-]*)$")]
     private static partial Regex SuseRelease();
 
+    [GeneratedRegex(@"^(?<major>\d{1,4})\.(?<minor>\d{1,4})(?:\D|$)")]
+    private static partial Regex BaseVersionPattern();
+
     [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-\d+-(?<flavour>[A-Za-z][\w-]*)$")]
     private static partial Regex DebianRelease();
+
+    [GeneratedRegex(@"^(?<series>\d+\.\d+)\.\d+\+(?<dist>deb\d+)-(?<flavour>[A-Za-z][\w-]*)$")]
+    private static partial Regex DebianUpstreamRelease();
 }

@@ -19,6 +19,29 @@ public static class LoaderMessages
     public static string NamespaceNotImported(string module, string symbol, string ns) =>
         $"{module}: module uses symbol ({symbol}) from namespace {ns}, but does not import it.";
 
+    /// <summary>
+    /// elf_validity_cache_index_mod (kernel/module/main.c; "module: add sanity check for ELF module section",
+    /// Luis Chamberlain, 2023, first in 6.4): -ENOEXEC before vermagic or any CRC. The sizes follow in parentheses.
+    /// </summary>
+    public static string ModuleStructSize(string module, ulong moduleSize, ulong kernelSize) =>
+        $"module {module}: .gnu.linkonce.this_module section size must match the kernel's built struct module size at run time (section {moduleSize} bytes, struct module {kernelSize})";
+
+    /// <summary>The kernel checks the struct module size but its size is not known from the source.</summary>
+    public static string ModuleStructUnchecked(string module, string release, string reason) =>
+        $"{module}: .gnu.linkonce.this_module size not checked against {release}'s struct module: {reason}";
+
+    /// <summary>
+    /// kernel/bpf/btf.c btf_module_notify (since 6.2 this text; the -EINVAL refusal without
+    /// CONFIG_MODULE_ALLOW_BTF_MISMATCH since 5.18): the module's split BTF does not validate against vmlinux's.
+    /// </summary>
+    public static string BtfMismatch(string module, bool allowed, string why) => allowed
+        ? $"{module}: Kernel module BTF mismatch detected, BTF debug info may be unavailable for some modules ({why}; loads: CONFIG_MODULE_ALLOW_BTF_MISMATCH)"
+        : $"failed to validate module [{module}] BTF: -22 ({why})";
+
+    /// <summary>The kernel would refuse a BTF mismatch, but its BTF is not known from the source.</summary>
+    public static string BtfUnchecked(string module, string release) =>
+        $"{module}: BTF not checked against {release}: the source carries no vmlinux BTF, and without CONFIG_MODULE_ALLOW_BTF_MISMATCH a mismatch is refused";
+
     /// <summary>check_modinfo: same_magic failed.</summary>
     public static string VersionMagic(string module, string moduleMagic, string kernelMagic) =>
         $"{module}: version magic '{moduleMagic}' should be '{kernelMagic}'";

@@ -82,6 +82,18 @@ public sealed class ModuleImage
     /// <summary>Whether a module signature is appended after the ELF image.</summary>
     public required bool Signed { get; init; }
 
+    /// <summary>The appended signature (signer, key id, hash), or null when the module is not signed.</summary>
+    public ModuleSignature? Signature { get; init; }
+
+    /// <summary>
+    /// The size of the <c>.gnu.linkonce.this_module</c> section (the module's <c>struct module __this_module</c>,
+    /// so sizeof(struct module) of the kernel it was built against), or null when the module has no such section.
+    /// </summary>
+    public ulong? ThisModuleSize { get; init; }
+
+    /// <summary>The module's <c>.BTF</c> (split BTF on top of its build kernel's vmlinux BTF), or null when it has none.</summary>
+    public BtfFacts? Btf { get; init; }
+
     /// <summary>The first value of a <c>.modinfo</c> key, or null (the kernel's get_modinfo).</summary>
     public string? Info(string key)
     {

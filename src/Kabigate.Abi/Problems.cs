@@ -35,6 +35,24 @@ public enum ProblemKind : byte
 
     /// <summary>Warning: the kernel source tells CRCs only, so GPL-only exports and namespaces were not checked.</summary>
     ExportKindsUnchecked,
+
+    /// <summary>
+    /// The module's <c>.gnu.linkonce.this_module</c> section is not the size of the kernel's struct module
+    /// (kernel/module/main.c, since 6.4): refused before any CRC is looked at.
+    /// </summary>
+    ModuleStructSize,
+
+    /// <summary>Warning: the kernel checks the struct module size, but the source does not tell the kernel's.</summary>
+    ModuleStructUnchecked,
+
+    /// <summary>
+    /// The module's split BTF does not validate against the kernel's vmlinux BTF (kernel/bpf/btf.c,
+    /// btf_module_notify): a warning with CONFIG_MODULE_ALLOW_BTF_MISMATCH, else a refusal.
+    /// </summary>
+    BtfMismatch,
+
+    /// <summary>Warning: the module carries BTF, the kernel refuses mismatches, and the kernel's BTF is not known.</summary>
+    BtfUnchecked,
 }
 
 /// <summary>Names of <see cref="ProblemKind"/> as they appear in JSON and text.</summary>
@@ -53,6 +71,10 @@ public static class ProblemKinds
         ProblemKind.DuplicateExport => "duplicate-export",
         ProblemKind.NoSymbolVersion => "no-symbol-version",
         ProblemKind.VermagicUnchecked => "vermagic-unchecked",
+        ProblemKind.ModuleStructSize => "module-struct-size",
+        ProblemKind.ModuleStructUnchecked => "module-struct-unchecked",
+        ProblemKind.BtfMismatch => "btf-mismatch",
+        ProblemKind.BtfUnchecked => "btf-unchecked",
         _ => "export-kinds-unchecked",
     };
 }

@@ -58,11 +58,13 @@ public static partial class WeakUpdates
     /// <summary>
     /// The flavour a module must share with a kernel to be linked into it (weak-modules2: "built for the same
     /// flavor"): Debian's and SUSE's suffix after <c>VERSION-ABI-</c> (<c>amd64</c>, <c>cloud-amd64</c>,
-    /// <c>default</c>, <c>rt</c>); RHEL's architecture with its variant (<c>x86_64</c>, <c>x86_64+debug</c>,
+    /// <c>default</c>, <c>rt</c>), and after <c>VERSION+debN-</c> for Debian's 6.12 kernels; RHEL's architecture with its variant (<c>x86_64</c>, <c>x86_64+debug</c>,
     /// <c>x86_64+rt</c> for a <c>.rt</c> release); null when the release follows none of these schemes.
     /// </summary>
     public static string? Flavour(string release)
     {
+        if (release.Contains("+deb", StringComparison.Ordinal) && KernelReleases.Flavour(release) is string debian)
+            return debian;
         var parts = release.Split('-', 3);
         if (parts.Length == 3 && parts[1].Length > 0 && parts[1].All(c => char.IsAsciiDigit(c) || c == '.') && parts[2].Length > 0 && char.IsAsciiLetter(parts[2][0]))
             return parts[2];

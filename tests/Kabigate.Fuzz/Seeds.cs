@@ -59,17 +59,17 @@ internal static class Seeds
         }
 
         byte[] le64 = modules["le64.ko"];
-        yield return ("module", "le64.ko.xz", ExternalTool.Compress("xz", le64, "--check=crc32"));
-        yield return ("module", "le64.ko.zst", ExternalTool.Compress("zstd", le64, "-q"));
-        yield return ("module", "le64.ko.gz", ExternalTool.Compress("gzip", le64, "-n"));
+        yield return ("module", "le64.ko.xz", Tools.Compress("xz", le64, "--check=crc32"));
+        yield return ("module", "le64.ko.zst", Tools.Compress("zstd", le64, "-q"));
+        yield return ("module", "le64.ko.gz", Tools.Compress("gzip", le64, "-n"));
 
         byte[] text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n", 8)));
-        yield return ("decompress", "gz", ExternalTool.Compress("gzip", text, "-n"));
-        yield return ("decompress", "gz2", [.. ExternalTool.Compress("gzip", text, "-n"), .. ExternalTool.Compress("gzip", text[..7], "-n")]);
-        yield return ("decompress", "xz", ExternalTool.Compress("xz", text, "--check=crc64"));
-        yield return ("decompress", "zst", ExternalTool.Compress("zstd", text, "-q", "--check"));
-        yield return ("decompress", "lz4", ExternalTool.Compress("lz4", text, "-l", "-q"));
-        yield return ("decompress", "bz2", ExternalTool.Compress("bzip2", text));
+        yield return ("decompress", "gz", Tools.Compress("gzip", text, "-n"));
+        yield return ("decompress", "gz2", [.. Tools.Compress("gzip", text, "-n"), .. Tools.Compress("gzip", text[..7], "-n")]);
+        yield return ("decompress", "xz", Tools.Compress("xz", text, "--check=crc64"));
+        yield return ("decompress", "zst", Tools.Compress("zstd", text, "-q", "--check"));
+        yield return ("decompress", "lz4", Tools.Compress("lz4", text, "-l", "-q"));
+        yield return ("decompress", "bz2", Tools.Compress("bzip2", text));
 
         yield return ("symvers", "six-columns", "0x92997ed8\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0xec3adc8b\tcrypto_cipher_setkey\tvmlinux\tEXPORT_SYMBOL_GPL\tCRYPTO_INTERNAL\n"u8.ToArray());
         yield return ("symvers", "old-order", "0x12345678\tusb_stor_probe1\tUSB_STORAGE\tdrivers/usb/storage/usb-storage\tEXPORT_SYMBOL_GPL\n0x0000abcd\tprintk\t\tvmlinux\tEXPORT_SYMBOL\n"u8.ToArray());
@@ -81,9 +81,9 @@ internal static class Seeds
         yield return ("ar", "members", DebFixtures.Ar(("debian-binary", "2.0\n"u8.ToArray()), ("odd", "abc"u8.ToArray()), ("even/", "abcd"u8.ToArray())));
         yield return ("ar", "gnu-long-names", DebFixtures.Ar(("//", "a-very-long-member-name-indeed.o/\n"u8.ToArray()), ("/0", "x"u8.ToArray())));
         yield return ("deb", "plain-tar.deb", DebFixtures.Deb("data.tar", tar));
-        yield return ("deb", "gz.deb", DebFixtures.Deb("data.tar.gz", ExternalTool.Compress("gzip", tar, "-n")));
-        yield return ("deb", "xz.deb", DebFixtures.Deb("data.tar.xz", ExternalTool.Compress("xz", tar)));
-        yield return ("deb", "zst.deb", DebFixtures.Deb("data.tar.zst", ExternalTool.Compress("zstd", tar, "-q")));
+        yield return ("deb", "gz.deb", DebFixtures.Deb("data.tar.gz", Tools.Compress("gzip", tar, "-n")));
+        yield return ("deb", "xz.deb", DebFixtures.Deb("data.tar.xz", Tools.Compress("xz", tar)));
+        yield return ("deb", "zst.deb", DebFixtures.Deb("data.tar.zst", Tools.Compress("zstd", tar, "-q")));
         yield return ("deb", "dpkg-deb.deb", DebFixtures.BuildWithDpkgDeb("gzip"));
 
         var files = new[] { new RpmBytes.CpioFile("./lib/modules/9.9.9/extra/kg.ko", le64[..Math.Min(le64.Length, 2048)]), new RpmBytes.CpioFile("./usr/share/doc/kg", "doc\n"u8.ToArray()), new RpmBytes.CpioFile("./lib/modules/9.9.9/extra", [], Mode: 0x41ed) };
@@ -91,9 +91,9 @@ internal static class Seeds
         yield return ("cpio", "newc", newc);
         yield return ("cpio", "crc", RpmBytes.Cpio(files, "070702"));
         yield return ("rpm", "plain.rpm", RpmBytes.Package(newc));
-        yield return ("rpm", "gz.rpm", RpmBytes.Package(ExternalTool.Compress("gzip", newc, "-n"), RpmBytes.MainTags("gzip")));
-        yield return ("rpm", "xz.rpm", RpmBytes.Package(ExternalTool.Compress("xz", newc), RpmBytes.MainTags("xz")));
-        yield return ("rpm", "zst.rpm", RpmBytes.Package(ExternalTool.Compress("zstd", newc, "-q"), RpmBytes.MainTags("zstd")));
+        yield return ("rpm", "gz.rpm", RpmBytes.Package(Tools.Compress("gzip", newc, "-n"), RpmBytes.MainTags("gzip")));
+        yield return ("rpm", "xz.rpm", RpmBytes.Package(Tools.Compress("xz", newc), RpmBytes.MainTags("xz")));
+        yield return ("rpm", "zst.rpm", RpmBytes.Package(Tools.Compress("zstd", newc, "-q"), RpmBytes.MainTags("zstd")));
         foreach (var (name, rpm) in RealRpms())
             yield return ("rpm", name, rpm);
 
@@ -104,8 +104,8 @@ internal static class Seeds
         yield return ("repomd", "hand-written", Encoding.UTF8.GetBytes(Repomd));
         byte[] primary = Encoding.UTF8.GetBytes(Primary);
         yield return ("primary", "plain", primary);
-        yield return ("primary", "gz", ExternalTool.Compress("gzip", primary, "-n"));
-        yield return ("primary", "zst", ExternalTool.Compress("zstd", primary, "-q"));
+        yield return ("primary", "gz", Tools.Compress("gzip", primary, "-n"));
+        yield return ("primary", "zst", Tools.Compress("zstd", primary, "-q"));
 
         foreach (var (name, iso) in Isos(le64))
             yield return ("iso", name, iso);
@@ -116,7 +116,7 @@ internal static class Seeds
         yield return ("vmlinuz", "vmlinux-flagstab", new VmlinuxBuilder { Exports = [.. Exports], Flagstab = true, Crcs = false }.Build());
         foreach (string tool in new[] { "gzip", "xz", "zstd", "lz4" })
             yield return ("vmlinuz", "bzimage-" + tool, BzImageBuilder.FromElf(tool, vmlinux));
-        yield return ("vmlinuz", "vmlinux.xz", ExternalTool.Compress("xz", vmlinux));
+        yield return ("vmlinuz", "vmlinux.xz", Tools.Compress("xz", vmlinux));
 
         yield return ("stablelist", "rhel", "[rhel8_x86_64_whitelist]\n\t__fentry__\n\t_printk\n\tkmalloc_caches\n"u8.ToArray());
         yield return ("stablelist", "android", "[abi_symbol_list]\n# commonly used symbols\n  module_layout\n  __put_task_struct\n\n[abi_symbol_list]\n  add_timer\n"u8.ToArray());
@@ -206,7 +206,7 @@ internal static class Seeds
             foreach (var (name, options) in images)
             {
                 string iso = Path.Combine(temp, name);
-                ExternalTool.Run("xorriso", ["-as", "mkisofs", "-quiet", "-no-pad", .. options, "-o", iso, tree]);
+                Tools.RunBytes("xorriso", ["-as", "mkisofs", "-quiet", "-no-pad", .. options, "-o", iso, tree]);
                 result.Add((name, File.ReadAllBytes(iso)));
             }
 
@@ -230,7 +230,7 @@ internal static class Seeds
         foreach (string module in found)
         {
             string stripped = Path.Combine(Path.GetTempPath(), $"kabigate-fuzz-{Environment.ProcessId}.ko");
-            ExternalTool.Run("objcopy", ["--strip-debug", module, stripped]);
+            Tools.RunBytes("objcopy", ["--strip-debug", module, stripped]);
             result.Add(("real-" + Path.GetFileName(module), File.ReadAllBytes(stripped)));
             File.Delete(stripped);
         }

@@ -49,6 +49,8 @@ internal static class InspectReport
         text.AppendLine($"name:        {module.Name}");
         text.AppendLine($"elf:         {module.Elf}");
         text.AppendLine($"signed:      {(module.Signed ? "yes" : "no")}");
+        if (module.Signature is { } sig)
+            text.AppendLine($"signature:   {sig.Format}, signer '{sig.Signer ?? "?"}', key {sig.KeyId ?? "?"}, hash {sig.HashAlgorithm ?? "?"}{(sig.Malformed is null ? "" : $" (malformed: {sig.Malformed})")}");
         text.AppendLine($"modversions: {ModuleDescription.Versions(module)}");
         foreach (var (key, value) in module.Modinfo)
             text.AppendLine($"{key + ":",-12} {value}");

@@ -12,6 +12,9 @@ namespace Kabigate.Formats.Elf;
 /// </summary>
 public static partial class ElfModuleReader
 {
+    /// <summary>The section holding the module's <c>struct module __this_module</c>.</summary>
+    private const string ThisModuleSection = ".gnu.linkonce.this_module";
+
     /// <summary>Whether the bytes start like an ELF file.</summary>
     public static bool IsElf(ReadOnlySpan<byte> head) => head.StartsWith(ElfLayout.Magic);
 
@@ -53,7 +56,28 @@ public static partial class ElfModuleReader
             ExtendedVersions = extended ?? [],
             VersionTables = tables,
             Signed = data.EndsWith(ModversionLayout.SignatureMarker),
+            ThisModuleSize = sections.TryGet(ThisModuleSection, out var thisModule) && thisModule.Type != ElfLayout.SectionTypeNoBits ? thisModule.Size : null,
+            Btf = ReadBtf(elf, sections, sourceName),
+            Signature = ModuleSignatureReader.Read(data),
         };
+    }
+
+    /// <summary>
+    /// The module's split BTF. A malformed one does not make the module unreadable (the loader reads BTF last and
+    /// only warns or refuses): it gets facts no kernel's BTF can satisfy, as the kernel's parse of it fails.
+    /// </summary>
+    private static BtfFacts? ReadBtf(ElfCursor elf, SectionTable sections, string source)
+    {
+        if (!sections.TryGet(".BTF", out var section) || section.Type == ElfLayout.SectionTypeNoBits)
+            return null;
+        try
+        {
+            return BtfReader.Read(elf.Slice(section.Offset, section.Size, "section '.BTF'"), source).Facts;
+        }
+        catch (ModuleFormatException)
+        {
+            return new BtfFacts(0, 0, uint.MaxValue, uint.MaxValue, null);
+        }
     }
 
     private static ImmutableArray<KeyValuePair<string, string>> ReadModinfo(ElfCursor elf, SectionTable sections, string source)

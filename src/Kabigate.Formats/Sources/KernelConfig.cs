@@ -74,5 +74,5 @@ public static class KernelConfigLoader
 {
     /// <summary>The loader options this configuration sets.</summary>
     public static Kabigate.Abi.LoaderConfig Loader(this KernelConfig config) =>
-        new(config.IsSet("CONFIG_MODULE_FORCE_LOAD"), config.IsSet("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS"));
+        new(config.IsSet("CONFIG_MODULE_FORCE_LOAD"), config.IsSet("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS"), config.IsSet("CONFIG_MODULE_ALLOW_BTF_MISMATCH"));
 }

@@ -44,6 +44,19 @@ internal static class KernelFacts
         return (null, unknown, null);
     }
 
+    /// <summary>
+    /// sizeof(struct module) as the kernel's own modules were built with it: the size of their
+    /// <c>.gnu.linkonce.this_module</c> (the most common one, should a stray module differ); null without in-tree modules.
+    /// </summary>
+    public static ulong? ModuleStructSize(IEnumerable<ModuleImage> modules) =>
+        modules.Where(m => m.InTree && m.ThisModuleSize is not null).GroupBy(m => m.ThisModuleSize!.Value)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => (ulong?)g.Key).FirstOrDefault();
+
+    /// <summary>sizeof(struct module) and the BTF facts of a BTF-carrying vmlinux; nulls without one.</summary>
+    /// <exception cref="ModuleFormatException">The vmlinux or its BTF is malformed.</exception>
+    public static (ulong? ModuleStructSize, BtfFacts? Btf) VmlinuxBtf(byte[]? vmlinux, string source) =>
+        vmlinux is not null && Elf.BtfReader.ReadElf(vmlinux, source) is { } summary ? (summary.ModuleStructSize, summary.Facts) : (null, null);
+
     /// <summary>The release include/generated/utsrelease.h defines, or null.</summary>
     public static string? ReleaseFromUts(byte[]? uts)
     {

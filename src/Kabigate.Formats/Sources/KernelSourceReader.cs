@@ -111,10 +111,15 @@ public static partial class KernelSourceReader
         return null;
     }
 
-    private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source)
+    private static KernelAbi FromHeaders(string release, IReadOnlyList<KernelExport> exports, byte[]? config, string source, ulong? moduleStructSize = null, BtfFacts? btf = null)
     {
         var (vermagic, reason, loader) = KernelFacts.Magic(config, [], release, "the headers carry no .config");
-        return new KernelAbi(release, exports, source, vermagic, reason, loader);
+        return new KernelAbi(release, exports, source, vermagic, reason, loader)
+        {
+            ModuleStructSize = moduleStructSize,
+            Btf = btf,
+            ModuleStructUnknownReason = "the headers carry no vmlinux with BTF and no in-tree modules",
+        };
     }
 
     private static KernelAbi ReadDirectory(string dir, KernelSourceOptions options)
@@ -125,7 +130,9 @@ public static partial class KernelSourceReader
             var release = options.Release ?? ReleaseFromHeaders(dir) ?? MatchRelease(symvers, HeadersSymvers())
                 ?? throw new ModuleFormatException(dir, "cannot tell the kernel release of these headers: name them DIR#RELEASE (or give --release with a single --kernel)");
             var config = Path.Combine(dir, ".config");
-            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir);
+            var vmlinux = Path.Combine(dir, "vmlinux");
+            var (structSize, btf) = KernelFacts.VmlinuxBtf(File.Exists(vmlinux) ? InputFiles.ReadAllBytes(vmlinux, InputLimits.MaxKernelImageBytes) : null, vmlinux);
+            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir, structSize, btf);
         }
         return ModuleTreeReader.Read(dir, options);
     }

@@ -18,6 +18,9 @@ internal static partial class PackageKernels
     [GeneratedRegex(@"^boot/vmlinu[xz]-(?<r>[^/]+)$|^lib/modules/(?<r>[^/]+)/vmlinuz$")]
     private static partial Regex Vmlinuz();
 
+    [GeneratedRegex(@"^usr/src/(?:linux-headers-|kernels/)[^/]+/vmlinux$")]
+    private static partial Regex HeadersVmlinux();
+
     [GeneratedRegex(@"^boot/config-(?<r>[^/]+)$|^lib/modules/(?<r>[^/]+)/config$|^usr/src/(?:linux-headers-|kernels/)(?<r>[^/]+)/\.config$")]
     private static partial Regex Config();
 
@@ -27,6 +30,9 @@ internal static partial class PackageKernels
         public (string Path, byte[] Data)? Symvers { get; set; }
         public (string Path, byte[] Data)? Vmlinuz { get; set; }
 
+        /// <summary>The BTF-only vmlinux of a headers package (Debian's since 6.12): where sizeof(struct module) is read.</summary>
+        public (string Path, byte[] Data)? HeadersVmlinux { get; set; }
+
         /// <summary>The kernel image's exports, recovered on another core while the rest of the payload streams in.</summary>
         public Task<IReadOnlyList<KernelExport>>? VmlinuzExports { get; private set; }
         public (string Release, byte[] Data)? Config { get; set; }
@@ -35,7 +41,7 @@ internal static partial class PackageKernels
         public List<SourceError> ModuleErrors { get; } = [];
 
         public static bool Wanted(string path) =>
-            KernelSourceReader.IsSymversMember(path) || Vmlinuz().IsMatch(path) || Config().IsMatch(path)
+            KernelSourceReader.IsSymversMember(path) || Vmlinuz().IsMatch(path) || Config().IsMatch(path) || HeadersVmlinux().IsMatch(path)
             || path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal)
             || (path.StartsWith("lib/modules/", StringComparison.Ordinal) && ModuleSetReader.IsModuleFileName(path));
 
@@ -48,6 +54,8 @@ internal static partial class PackageKernels
                 Vmlinuz = (path, data);
                 VmlinuzExports = Task.Run(() => VmlinuxReader.ReadExports(data, $"{source}!{path}"));
             }
+            else if (HeadersVmlinux().IsMatch(path))
+                HeadersVmlinux = (path, data);
             else if (Config().Match(path) is { Success: true } config)
                 Config = (config.Groups["r"].Value, data);
             else if (path.EndsWith("include/generated/utsrelease.h", StringComparison.Ordinal))
@@ -157,7 +165,10 @@ internal static partial class PackageKernels
         foreach (var module in payload?.Modules ?? [])
             exports.AddRange(ModuleExports(module, release));
         var (vermagic, reason, loader) = Magic(payload, release, "package metadata lists CRCs only");
-        return new KernelAbi(release, exports, source, vermagic, reason, loader, "the package's kernel(sym)/ksym(sym) provides carry CRCs only");
+        return new KernelAbi(release, exports, source, vermagic, reason, loader, "the package's kernel(sym)/ksym(sym) provides carry CRCs only")
+        {
+            ModuleStructSize = KernelFacts.ModuleStructSize(payload?.Modules ?? []),
+        };
     }
 
     /// <summary>A kernel from a package payload: its symvers, or its vmlinuz's recovered exports; plus its modules' exports.</summary>
@@ -192,7 +203,12 @@ internal static partial class PackageKernels
                 exports.AddRange(ModuleExports(module, release));
         }
         var (vermagic, reason, loader) = Magic(payload, release, "the package carries neither a kernel .config nor in-tree modules");
-        return new KernelAbi(release, exports, source, vermagic, reason, loader);
+        var (btfStructSize, btf) = KernelFacts.VmlinuxBtf(payload.HeadersVmlinux?.Data, $"{source}!{payload.HeadersVmlinux?.Path}");
+        return new KernelAbi(release, exports, source, vermagic, reason, loader)
+        {
+            ModuleStructSize = KernelFacts.ModuleStructSize(payload.Modules) ?? btfStructSize,
+            Btf = btf,
+        };
     }
 
     /// <summary>A packaged module's exports; its member path names its place below /lib/modules/R/.</summary>

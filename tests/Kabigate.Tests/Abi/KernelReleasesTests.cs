@@ -12,11 +12,15 @@ public class KernelReleasesTests
     [InlineData("3.10.0-1160.el7.x86_64", "3.10.0-*.el7.x86_64")]
     [InlineData("5.14.21-150500.55.65-default", "5.14.21-150500.*-default")]
     [InlineData("6.12.5-custom", "6.12.5-custom")]
+    [InlineData("6.12.117+deb12-amd64", "6.12.*+deb12-amd64")]
+    [InlineData("6.12.107+deb12-cloud-amd64", "6.12.*+deb12-cloud-amd64")]
+    [InlineData("6.12.57+deb13-rt-amd64", "6.12.*+deb13-rt-amd64")]
     public void Lines_ReplaceBuildNumbersWithAStar(string release, string line) => Assert.Equal(line, KernelReleases.Line(release));
 
     [Theory]
     [InlineData("6.1.0-9-amd64", "6.1.0-10-amd64", -1)]
     [InlineData("5.14.0-427.13.1.el9_4", "5.14.0-427.2.1.el9_4", 1)]
+    [InlineData("6.12.107+deb12-amd64", "6.12.117+deb12-amd64", -1)]
     [InlineData("1.0~rc1", "1.0", -1)]
     [InlineData("1.0a", "1.0", 1)]
     [InlineData("1.0", "1.0.0", -1)]
@@ -28,4 +32,12 @@ public class KernelReleasesTests
         Assert.Equal(order, KernelReleases.Compare(left, right));
         Assert.Equal(-order, KernelReleases.Compare(right, left));
     }
+
+    [Theory]
+    [InlineData("6.1.0-47-amd64", "amd64")]
+    [InlineData("6.1.0-47-rt-amd64", "rt-amd64")]
+    [InlineData("6.12.117+deb12-amd64", "amd64")]
+    [InlineData("6.12.107+deb12-cloud-amd64", "cloud-amd64")]
+    [InlineData("5.14.0-427.13.1.el9_4.x86_64", null)]
+    public void Flavour_IsDebiansSuffix_InBothSchemes(string release, string? flavour) => Assert.Equal(flavour, KernelReleases.Flavour(release));
 }

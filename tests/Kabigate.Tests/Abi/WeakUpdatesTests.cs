@@ -59,6 +59,8 @@ public class WeakUpdatesTests
     [InlineData("5.14.0-70.13.1.el9_0.x86_64+debug", "x86_64+debug")]
     [InlineData("4.18.0-305.rt7.72.el8.x86_64", "x86_64+rt")]
     [InlineData("5.14.0-427.el9.aarch64+64k", "aarch64+64k")]
+    [InlineData("6.12.117+deb12-amd64", "amd64")]
+    [InlineData("6.12.117+deb12-rt-amd64", "rt-amd64")]
     [InlineData("6.8.0", null)]
     public void Flavour_FollowsEachDistribution(string release, string? flavour) => Assert.Equal(flavour, WeakUpdates.Flavour(release));
 

@@ -63,14 +63,16 @@ public class DepmodAgreementTests
         Assert.True(refusals.IsSubsetOf(depmod), $"{release}: refused by kabigate but not by depmod: {string.Join(", ", refusals.Except(depmod).Take(5))}");
     }
 
-    public static TheoryData<string> BuildReleases() => [Support.RealData.Instance.OldRelease, Support.RealData.Instance.NewRelease];
+    /// <summary>The kmods built against the oldest and newest 6.1 ABI and the newest 6.12 ABI.</summary>
+    public static TheoryData<string> BuildReleases() => [Support.RealData.Instance.OldRelease, Support.RealData.Instance.NewRelease, Support.RealData.Instance.NewerBuildRelease];
 
+    /// <summary>Every kmod build on every kernel of both lines (6.1 and 6.12), one depmod run per kernel.</summary>
     [RealDataTheory("depmod")]
     [MemberData(nameof(BuildReleases))]
     public void TestKmods_OnEveryKernel_AgreeWithDepmod(string buildRelease)
     {
         var set = ModuleSetReader.Read([Data.KmodDir(buildRelease)]);
-        var kernels = Data.Releases.Select(r => KernelSourceReader.Read(Data.HeadersDeb(r), new KernelSourceOptions())).ToList();
+        var kernels = Data.Releases.Concat(Data.NewerReleases).Select(r => KernelSourceReader.Read(Data.HeadersDeb(r), new KernelSourceOptions())).ToList();
         var report = CompatibilityEngine.Check(kernels, set.Modules, new CheckOptions(Explain: true));
         using var temp = new TempDirectory();
         var symversDir = temp.Path;

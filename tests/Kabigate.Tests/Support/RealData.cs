@@ -27,6 +27,9 @@ internal sealed class RealData
         OldRelease = manifest["OLD_RELEASE"];
         NewRelease = manifest["NEW_RELEASE"];
         Releases = manifest["RELEASES"].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        NewerReleases = manifest.GetValueOrDefault("NEWER_RELEASES", "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        NewerBuildRelease = manifest.GetValueOrDefault("NEWER_BUILD_RELEASE", "");
+        NewerHeaders = manifest.GetValueOrDefault("NEWER_HEADERS", "");
     }
 
     public static RealData Instance => Shared.Value;
@@ -87,6 +90,26 @@ internal sealed class RealData
 
     /// <summary>Every prepared release (amd64 ABIs, then the cloud and rt flavours of the oldest).</summary>
     public IReadOnlyList<string> Releases { get; }
+
+    /// <summary>
+    /// Debian's 6.12 line (<c>6.12.N+deb12-amd64</c>): every ABI apt offered, then the cloud and rt flavours of the
+    /// oldest. Each amd64 ABI has its headers and its <c>linux-image-…-unsigned</c> package.
+    /// </summary>
+    public IReadOnlyList<string> NewerReleases { get; }
+
+    /// <summary>The newest 6.12 ABI: its headers are unpacked under DATA/headers and the kmods are built against it.</summary>
+    public string NewerBuildRelease { get; }
+
+    /// <summary>The unpacked headers directory of <see cref="NewerBuildRelease"/> (Module.symvers, .config, the BTF vmlinux).</summary>
+    public string NewerHeaders { get; }
+
+    /// <summary>The amd64 releases of both lines that have an image package.</summary>
+    public IReadOnlyList<string> ImageReleases => [.. Releases.Concat(NewerReleases).Where(r => global::Kabigate.Abi.KernelReleases.Flavour(r) == "amd64")];
+
+    /// <summary>The image package of a release: <c>linux-image-R</c> (6.1) or <c>linux-image-R-unsigned</c> (6.12).</summary>
+    public string ImageDebOf(string release) =>
+        Directory.EnumerateFiles(Path.Combine(Root, "debs"), $"linux-image-{release}_*.deb")
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "debs"), $"linux-image-{release}-unsigned_*.deb")).Single();
 
     public string HeadersDeb(string release) =>
         Directory.EnumerateFiles(Path.Combine(Root, "debs"), $"linux-headers-{release}_*.deb").Single();
