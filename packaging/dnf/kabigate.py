@@ -202,7 +202,7 @@ class Kabigate(dnf.Plugin):
         return report
 
     def _failed(self, verb, detail):
-        message = 'kabigate %s failed: %s' % (verb, detail)
+        message = 'kabigate %s failed: %s' % (verb, safe(detail))
         if self.strict:
             raise dnf.exceptions.Error(message + ' (strict = 1 in kabigate.conf: stopping)')
         logger.warning('%s; going on without kABI filtering (strict = 0)', message)
@@ -223,20 +223,26 @@ class Kabigate(dnf.Plugin):
                 continue
             self.base.sack.add_excludes(query)
             excluded += 1
-            logger.info('kabigate %s: excluding %s from %s: %s', verb, package['nevra'], repo_id, entry['reason'])
+            logger.info('kabigate %s: excluding %s from %s: %s', verb, safe(package['nevra']), safe(repo_id), safe(entry['reason']))
         for entry in report.get('kmods', []):
             if entry.get('verdict') == 'not-judged':
-                logger.info('kabigate %s: %s %s', verb, entry['package']['nevra'], entry['reason'])
+                logger.info('kabigate %s: %s %s', verb, safe(entry['package']['nevra']), safe(entry['reason']))
         if verb == 'hold':
             for entry in report.get('not_judged', []):
-                logger.info('kabigate hold: installed %s %s', entry['package'], entry['reason'])
+                logger.info('kabigate hold: installed %s %s', safe(entry['package']), safe(entry['reason']))
             newest = report.get('newest')
             if excluded and newest:
                 logger.info('kabigate hold: newest available kernel on which every installed kmod loads: %s (%s)',
-                            newest['release'], newest['package'])
+                            safe(newest['release']), safe(newest['package']))
             elif excluded:
                 logger.info('kabigate hold: no available kernel on which every installed kmod loads')
 
+
+
+def safe(text):
+    """Text from a repository (names, reasons) as dnf may print it as root: control characters as \\xNN."""
+    return ''.join(c if c == '\t' or (' ' <= c and c != '\x7f' and not '\x80' <= c <= '\x9f' and c not in '\u2028\u2029')
+                   else '\\x%02x' % ord(c) for c in str(text))
 
 
 def malformed(verb, report):

@@ -81,5 +81,10 @@ internal static class TerminalText
         return escaped.ToString();
     }
 
-    private static bool NeedsEscape(char c) => c != '\t' && (char.IsControl(c) || c is '\u2028' or '\u2029');
+    /// <summary>Whether a character is written as <c>\xNN</c> (every control character but tab, and the Unicode line separators).</summary>
+    public static bool NeedsEscape(char c) => c != '\t' && (char.IsControl(c) || c is '\u2028' or '\u2029');
+
+    /// <summary>Printable ASCII, space and tab: text made only of these needs no look at all.</summary>
+    public static readonly System.Buffers.SearchValues<char> Safe = System.Buffers.SearchValues.Create(
+        "\t\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 }

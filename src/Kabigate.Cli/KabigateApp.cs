@@ -16,7 +16,7 @@ public static class KabigateApp
     /// <summary>Runs one command line with the given writers; returns the exit status (see <see cref="ExitCodes"/>).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var cli = new CliContext(stdout, new Diagnostics(stderr));
+        var cli = new CliContext(new TerminalSafeWriter(stdout), new Diagnostics(stderr));
         var root = new RootCommand("kabigate: will each out-of-tree kernel module load on each kernel release? Decided with the kernel loader's own rules, before anything is installed.\n" + ExitCodes.Help)
         {
             CheckCommand.Create(cli),

@@ -14,17 +14,32 @@ internal static class InstallDnfPluginCommand
             HelpName = "DIR",
             DefaultValueFactory = _ => "/",
         };
-        var command = new Command("install-dnf-plugin", "Install the dnf 4 plugin (kabigate.py) into dnf's plugin directory, found as dnf finds it (PLUGINPATH in ROOT's dnf/const.py), and /etc/dnf/plugins/kabigate.conf unless that exists.\nExit status: 0 installed, 2 dnf not found under ROOT or a file cannot be written.")
+        var kabigate = new Option<string?>("--kabigate")
         {
-            root,
+            Description = "The kabigate binary the new configuration names (an absolute path). Default: this binary.",
+            HelpName = "PATH",
+        };
+        var command = new Command("install-dnf-plugin", "Install the dnf 4 plugin (kabigate.py) into dnf's plugin directory, found as dnf finds it (PLUGINPATH in ROOT's dnf/const.py), and /etc/dnf/plugins/kabigate.conf naming this binary by its absolute path, unless that exists.\nExit status: 0 installed, 2 dnf not found under ROOT or a file cannot be written.")
+        {
+            root, kabigate,
         };
         command.SetAction(parse =>
         {
-            var installed = InstallDnfPluginOperation.Run(new InstallDnfPluginRequest(parse.GetValue(root)!));
+            var binary = parse.GetValue(kabigate) ?? ThisBinary();
+            var installed = InstallDnfPluginOperation.Run(new InstallDnfPluginRequest(parse.GetValue(root)!, binary));
             cli.Stdout.WriteLine($"installed {installed.Plugin}");
-            cli.Stdout.WriteLine(installed.KeptConfiguration ? $"kept {installed.Configuration} (exists)" : $"installed {installed.Configuration}");
+            cli.Stdout.WriteLine(installed.KeptConfiguration ? $"kept {installed.Configuration} (exists)" : $"installed {installed.Configuration} (kabigate = {installed.Kabigate})");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The binary running now: the native one, or under 'dotnet kabigate.dll' the apphost beside the dll.</summary>
+    private static string ThisBinary()
+    {
+        var process = Environment.ProcessPath ?? "";
+        if (Path.GetFileNameWithoutExtension(process) != "dotnet" && Path.IsPathFullyQualified(process))
+            return process;
+        return Path.Combine(AppContext.BaseDirectory, "kabigate");
     }
 }

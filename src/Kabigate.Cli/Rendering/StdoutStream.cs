@@ -10,6 +10,9 @@ internal static class StdoutStream
 {
     public static void Write(TextWriter stdout, Action<Stream> render)
     {
+        // JSON is exact (its encoder escapes what a terminal must not see): past the text formats' escaping writer.
+        if (stdout is TerminalSafeWriter safe)
+            stdout = safe.Inner;
         if (ReferenceEquals(stdout, Console.Out))
         {
             stdout.Flush();

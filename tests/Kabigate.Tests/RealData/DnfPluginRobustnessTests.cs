@@ -26,9 +26,12 @@ public class DnfPluginRobustnessTests(DnfWorld world)
     }
 
     [Theory]
-    [InlineData("{\"excludes\": [{\"name\": \"kernel-core\"}]}", "malformed answer: an entry of 'excludes' has no string 'version'")]
+    [InlineData("{\"schema\": 2, \"excludes\": [{\"package\": {\"name\": \"kernel-core\"}, \"reason\": \"x\"}]}", "malformed answer: a package of 'excludes' has no string 'version'")]
+    [InlineData("{\"schema\": 2, \"excludes\": [{\"name\": \"kernel-core\", \"reason\": \"x\"}]}", "malformed answer: an entry of 'excludes' has no object 'package'")]
     [InlineData("[1, 2]", "malformed answer: not a JSON object")]
-    [InlineData("{\"excludes\": {\"name\": 1}}", "malformed answer: 'excludes' is not a list")]
+    [InlineData("{\"schema\": 2, \"excludes\": {\"name\": 1}}", "malformed answer: 'excludes' is not a list")]
+    [InlineData("{\"schema\": 1, \"excludes\": []}", "malformed answer: not a schema 2 report (is kabigate the same version as this plugin?)")]
+    [InlineData("{\"schema\": 2, \"excludes\": [{\"package\": {\"name\": \"kernel-core\", \"version\": \"6.1.0\", \"release\": \"56.amd64\", \"arch\": \"x86_64\", \"nevra\": \"kernel-core-6.1.0-56.amd64.x86_64\", \"origin\": \"/elsewhere\"}, \"reason\": \"x\"}]}", "malformed answer: it excludes a package of a repository it was not given (/elsewhere)")]
     [InlineData("not json", "unreadable output: Expecting value: line 1 column 1 (char 0)")]
     public void AMalformedAnswer_IsAFailure_EvenNotStrict(string answer, string detail)
     {

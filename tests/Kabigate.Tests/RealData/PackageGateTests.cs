@@ -218,12 +218,13 @@ public class PackageGateTests(DnfWorld world)
         var dnfPackage = Directory.CreateDirectory(dir.Combine("usr", "lib", "python3", "dist-packages", "dnf")).FullName;
         File.Copy("/usr/lib/python3/dist-packages/dnf/const.py", Path.Combine(dnfPackage, "const.py"));
         string stdout;
-        (exit, stdout, stderr) = CliRunner.Run("install-dnf-plugin", "--root", dir.Path);
+        (exit, stdout, stderr) = CliRunner.Run("install-dnf-plugin", "--root", dir.Path, "--kabigate", "/usr/bin/kabigate");
         Assert.Equal("", stderr);
         Assert.Equal(0, exit);
         var plugin = dir.Combine("usr", "lib", "python3", "dist-packages", "dnf-plugins", "kabigate.py");
         var conf = dir.Combine("etc", "dnf", "plugins", "kabigate.conf");
-        Assert.Equal($"installed {plugin}\ninstalled {conf}\n", stdout);
+        Assert.Equal($"installed {plugin}\ninstalled {conf} (kabigate = /usr/bin/kabigate)\n", stdout);
+        Assert.Contains("\nkabigate = /usr/bin/kabigate\n", File.ReadAllText(conf), StringComparison.Ordinal);
         Assert.Equal(File.ReadAllText(Path.Combine(DnfWorld.SourceRoot, "packaging", "dnf", "kabigate.py")), File.ReadAllText(plugin));
 
         File.WriteAllText(conf, "[main]\nenabled = 0\n");
