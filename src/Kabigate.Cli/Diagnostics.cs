@@ -66,14 +66,14 @@ internal sealed class Diagnostics : IOperationLog
 internal static class TerminalText
 {
     /// <summary>Control characters (C0, DEL, C1) as <c>\xNN</c>, so no input can move the cursor, set a title or clear the screen; tabs are kept.</summary>
-    public static string Escape(string text)
+    public static string Escape(string text, bool keepNewlines = false)
     {
-        if (!text.Any(NeedsEscape))
+        if (!text.AsSpan().ContainsAnyExcept(Safe))
             return text;
         var escaped = new StringBuilder(text.Length + 16);
         foreach (var c in text)
         {
-            if (NeedsEscape(c))
+            if (NeedsEscape(c) && !(keepNewlines && c == '\n'))
                 escaped.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
             else
                 escaped.Append(c);

@@ -24,22 +24,8 @@ internal sealed class TerminalSafeWriter(TextWriter inner) : TextWriter
 
     public override void Write(string? value)
     {
-        if (value is null)
-            return;
-        if (!value.AsSpan().ContainsAnyExcept(TerminalText.Safe))
-        {
-            Inner.Write(value);
-            return;
-        }
-        var safe = new StringBuilder(value.Length + 16);
-        foreach (var c in value)
-        {
-            if (c != '\n' && TerminalText.NeedsEscape(c))
-                safe.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
-            else
-                safe.Append(c);
-        }
-        Inner.Write(safe.ToString());
+        if (value is not null)
+            Inner.Write(TerminalText.Escape(value, keepNewlines: true));
     }
 
     public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));

@@ -1,5 +1,6 @@
 using Kabigate.Abi;
 using Kabigate.App.Operations;
+using Kabigate.Store;
 
 namespace Kabigate.App.Json;
 
@@ -57,16 +58,14 @@ public static class VerdictDocuments
     public static MatrixDocument Matrix(MatrixResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return new MatrixDocument(JsonShapes.Schema, [.. result.Kernels.Select(JsonShapes.Kernel)],
-            [.. result.Kmods.Select((k, m) => new JsonMatrixRow(JsonShapes.Kmod(k), [.. result.Verdicts[m].Select(JsonShapes.Verdict)]))]);
+        return Rows(result.Kernels, [.. result.Kmods.Select(JsonShapes.Kmod)], result.Verdicts);
     }
 
     /// <summary><c>compatible</c>.</summary>
     public static MatrixDocument Compatible(CompatibleResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return new MatrixDocument(JsonShapes.Schema, [.. result.Kernels.Select(JsonShapes.Kernel)],
-            [.. result.Kmods.Select((k, m) => new JsonMatrixRow(result.Stored[m] is { } s ? JsonShapes.Kmod(s) : JsonShapes.Kmod(k), [.. result.Verdicts[m].Select(JsonShapes.Verdict)]))]);
+        return Rows(result.Kernels, [.. result.Kmods.Select((k, m) => result.Stored[m] is { } s ? JsonShapes.Kmod(s) : JsonShapes.Kmod(k))], result.Verdicts);
     }
 
     /// <summary><c>kmods-for</c>.</summary>
@@ -77,4 +76,8 @@ public static class VerdictDocuments
         return new MatrixDocument(JsonShapes.Schema, [kernel],
             [.. result.Kmods.Select((k, i) => new JsonMatrixRow(JsonShapes.Kmod(k), [JsonShapes.Verdict(result.Verdicts[i])]))]);
     }
+
+    private static MatrixDocument Rows(IEnumerable<StoredKernel> kernels, IReadOnlyList<JsonKmod> kmods, Verdict[][] verdicts) =>
+        new(JsonShapes.Schema, [.. kernels.Select(JsonShapes.Kernel)],
+            [.. kmods.Select((k, m) => new JsonMatrixRow(k, [.. verdicts[m].Select(JsonShapes.Verdict)]))]);
 }

@@ -41,12 +41,9 @@ public enum DiffOutcome
 /// <param name="Regressions">Kmod problems no symbol change explains, judged.</param>
 /// <param name="Policy">The policy.</param>
 /// <param name="Stablelist">The stablelist, or null.</param>
-/// <param name="Outcome">How it came out.</param>
-public sealed record DiffResult(AbiDiff Diff, IReadOnlyList<JudgedChange> Changes, IReadOnlyList<KmodRegression> Regressions, Policy Policy, Stablelist? Stablelist, DiffOutcome Outcome)
-{
-    /// <summary>How many changes and regressions the policy fails.</summary>
-    public int RelevantCount => Changes.Count(j => j.Relevant) + Regressions.Count(r => r.Judgement.Fails);
-}
+/// <param name="RelevantCount">How many changes and regressions the policy fails.</param>
+/// <param name="Outcome">How it came out: a relevant change when <paramref name="RelevantCount"/> is not zero.</param>
+public sealed record DiffResult(AbiDiff Diff, IReadOnlyList<JudgedChange> Changes, IReadOnlyList<KmodRegression> Regressions, Policy Policy, Stablelist? Stablelist, int RelevantCount, DiffOutcome Outcome);
 
 /// <summary><c>diff</c>: what changed between two kernels, whom it hurts, and whether it matters under the policy.</summary>
 public static class DiffOperation
@@ -72,8 +69,8 @@ public static class DiffOperation
         var regressions = Regressions(diff, evaluation);
         foreach (var warning in evaluation.UnusedWarnings())
             log.Lint(warning);
-        var relevant = judged.Any(j => j.Relevant) || regressions.Any(r => r.Judgement.Fails);
-        return new DiffResult(diff, judged, regressions, policy, list, relevant ? DiffOutcome.RelevantChange : DiffOutcome.NoRelevantChange);
+        var relevant = judged.Count(j => j.Relevant) + regressions.Count(r => r.Judgement.Fails);
+        return new DiffResult(diff, judged, regressions, policy, list, relevant, relevant > 0 ? DiffOutcome.RelevantChange : DiffOutcome.NoRelevantChange);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ internal static class DiffReport
                 table.Add(r.Judgement.Fails ? "!" : "", r.Kmod, r.Problem.Message, r.Judgement.Explain());
             text.Append(table.Render());
         }
-        int relevant = Relevant(judged, regressions);
+        int relevant = result.RelevantCount;
         text.Append(CultureInfo.InvariantCulture, $"\n{relevant} relevant change{(relevant == 1 ? "" : "s")} under the policy (marked !){(diff.Kmods is null ? "" : ": changes that break a given kmod and the policy fails")}\n");
         return text.ToString();
     }
@@ -68,7 +68,7 @@ internal static class DiffReport
     {
         var (diff, judged, regressions, policy, list) = (result.Diff, result.Changes, result.Regressions, result.Policy, result.Stablelist);
         var md = new StringBuilder();
-        int relevant = Relevant(judged, regressions);
+        int relevant = result.RelevantCount;
         md.Append(CultureInfo.InvariantCulture, $"### kABI diff `{diff.Old.Release}` → `{diff.New.Release}`: {(relevant == 0 ? "✅ no relevant change" : $"❌ {relevant} relevant change{(relevant == 1 ? "" : "s")}")}\n\n");
         md.Append(CultureInfo.InvariantCulture, $"Stablelist: {(list is null ? "none" : $"`{list.Source}`")}. Policy: `{policy.Origin}`.\n\n");
         md.Append("| change | symbols | stablelisted | relevant |\n|---|---:|---:|---:|\n");
@@ -95,9 +95,6 @@ internal static class DiffReport
         }
         return md.ToString();
     }
-
-    private static int Relevant(IReadOnlyList<JudgedChange> judged, IReadOnlyList<KmodRegression> regressions) =>
-        judged.Count(j => j.Relevant) + regressions.Count(r => r.Judgement.Fails);
 
     private static string Policy(JudgedChange j)
     {

@@ -43,12 +43,14 @@ public static class RepositorySources
         foreach (var package in repository.ReadPackages())
         {
             if (!KernelPackageNames.IsKernel(package.Name))
+                continue; // the cheap test first: most packages of a repository are not kernels
+            var classified = PackageSets.FromRepo(package, location);
+            if (classified.Role != KabiPackageRole.Kernel)
                 continue;
-            var provides = package.Provides.Select(p => (p.Name, Op(p.Flags), Evr(p))).ToList();
-            var uname = provides.FirstOrDefault(p => p.Name is "kernel-uname-r" or "kernel-core-uname-r").Item3;
-            var packageRelease = uname ?? $"{package.Version}-{package.Release}.{package.Arch}";
+            var packageRelease = classified.KernelRelease;
             if (release is not null && packageRelease != release)
                 continue;
+            var provides = classified.Provides.Select(p => (p.Name, p.Operator, p.Version));
             var kernel = PackageKernels.FromProvides(provides, $"{location}#{packageRelease} ({package.LocationHref})", options.Release ?? packageRelease);
             if (kernel is not null)
                 kernels.Add((package, kernel));

@@ -18,7 +18,7 @@ public class ModuleStructSizeTests
             ModuleStructUnknownReason = "test kernel without its size",
         };
 
-    private static ModuleImage Module(ulong? sectionSize, string vermagic = NewMagic)
+    private static ModuleImage Module(ulong? sectionSize, string vermagic = NewMagic, BtfFacts? btf = null)
     {
         var module = KmodFixtures.Module("old", [("_printk", 0x1234)], vermagic: vermagic);
         return new ModuleImage
@@ -34,6 +34,7 @@ public class ModuleStructSizeTests
             VersionTables = module.VersionTables,
             Signed = false,
             ThisModuleSize = sectionSize,
+            Btf = btf,
         };
     }
 
@@ -98,24 +99,7 @@ public class ModuleStructSizeTests
         var kernelBtf = new BtfFacts(100, 1000, 999, 100, null);
         var strict = new LoaderConfig(true, false, AllowBtfMismatch: false);
         KernelAbi K(BtfFacts? btf) => new("6.12.117+deb12-amd64", [new KernelExport("_printk", 0x1234, "vmlinux", ExportKind.Plain, null)], "test", NewMagic, loader: strict) { Btf = btf };
-        ModuleImage M(BtfFacts btf)
-        {
-            var m = Module(null);
-            return new ModuleImage
-            {
-                Path = m.Path,
-                Name = m.Name,
-                Elf = m.Elf,
-                Modinfo = m.Modinfo,
-                Imports = m.Imports,
-                Exports = m.Exports,
-                BasicVersions = m.BasicVersions,
-                ExtendedVersions = m.ExtendedVersions,
-                VersionTables = m.VersionTables,
-                Signed = false,
-                Btf = btf,
-            };
-        }
+        ModuleImage M(BtfFacts btf) => Module(null, btf: btf);
 
         Assert.True(One(M(new BtfFacts(3, 20, 1010, 102, 1000)), K(kernelBtf)).Loads);
         var outOfRange = One(M(new BtfFacts(3, 20, 1030, 102, null)), K(kernelBtf));
