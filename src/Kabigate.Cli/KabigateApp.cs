@@ -37,6 +37,8 @@ public static class KabigateApp
             HoldCommand.Create(cli),
             InstallDnfPluginCommand.Create(cli),
             WeakUpdatesCommand.Create(cli),
+            ServeCommand.Create(cli),
+            TokenCommand.Create(cli),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)

@@ -238,13 +238,13 @@ public sealed partial class AbiStore : IDisposable
         _decoded.Clear();
     }
 
-    internal void CommitWrite()
+    internal void CommitWrite(bool checkpoint = true)
     {
         Guard(() => _transaction!.Commit(), "commit");
         _transaction!.Dispose();
         _transaction = null;
         ForgetCachedNames();
-        if (_connection is SqliteConnection)
+        if (checkpoint && _connection is SqliteConnection)
             Guard(() => Execute("PRAGMA wal_checkpoint(TRUNCATE)"), "checkpoint");
     }
 

@@ -24,6 +24,17 @@ internal static class Schema
             "CREATE TABLE kmods (id INTEGER PRIMARY KEY, name TEXT NOT NULL, content_hash TEXT NOT NULL UNIQUE, vermagic TEXT, license TEXT, source TEXT NOT NULL, path TEXT NOT NULL, data BLOB NOT NULL, ingested_at TEXT NOT NULL)",
             "CREATE INDEX kmods_name ON kmods(name)",
         ]),
+        new(2, "the service: gate runs and their cases, watched sources, API tokens, webhook deliveries, submissions",
+        [
+            "CREATE TABLE gate_runs (id INTEGER PRIMARY KEY, kernel_id INTEGER NOT NULL REFERENCES kernels(id), previous_kernel_id INTEGER REFERENCES kernels(id), policy_digest TEXT NOT NULL, trigger TEXT NOT NULL, passed INTEGER NOT NULL, kmods INTEGER NOT NULL, new_breaks INTEGER NOT NULL, fixed INTEGER NOT NULL, still_broken INTEGER NOT NULL, started_at TEXT NOT NULL)",
+            "CREATE INDEX gate_runs_kernel ON gate_runs(kernel_id)",
+            // One row per registered kmod: its outcome on the run's kernel, the transition from the previous release of the line, and the kernel's words.
+            "CREATE TABLE gate_run_cases (run_id INTEGER NOT NULL REFERENCES gate_runs(id), kmod TEXT NOT NULL, outcome TEXT NOT NULL, transition TEXT NOT NULL, build_id INTEGER, reasons TEXT NOT NULL, PRIMARY KEY (run_id, kmod))",
+            "CREATE TABLE watched_sources (name TEXT PRIMARY KEY, source TEXT NOT NULL, fingerprint TEXT, polled_at TEXT, changed_at TEXT, last_error TEXT, failures INTEGER NOT NULL)",
+            "CREATE TABLE api_tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)",
+            "CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY, url TEXT NOT NULL, event TEXT NOT NULL, run_id INTEGER REFERENCES gate_runs(id), payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)",
+            "CREATE TABLE submissions (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, role TEXT NOT NULL, spool TEXT NOT NULL, status TEXT NOT NULL, message TEXT, created_at TEXT NOT NULL, finished_at TEXT)",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

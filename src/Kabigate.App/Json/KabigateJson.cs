@@ -25,6 +25,14 @@ namespace Kabigate.App.Json;
 [JsonSerializable(typeof(MaskDocument))]
 [JsonSerializable(typeof(HoldDocument))]
 [JsonSerializable(typeof(WeakUpdatesDocument))]
+[JsonSerializable(typeof(GateRunsDocument))]
+[JsonSerializable(typeof(JsonGateRun))]
+[JsonSerializable(typeof(SourcesDocument))]
+[JsonSerializable(typeof(SubmissionDocument))]
+[JsonSerializable(typeof(KmodStatusDocument))]
+[JsonSerializable(typeof(KernelStatusDocument))]
+[JsonSerializable(typeof(KcidbDocument))]
+[JsonSerializable(typeof(ErrorDocument))]
 internal sealed partial class KabigateJsonContext : JsonSerializerContext;
 
 /// <summary>Writes the documents.</summary>

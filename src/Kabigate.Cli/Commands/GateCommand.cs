@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kabigate.App.Reports;
 using Kabigate.App.Operations;
 using Kabigate.Cli.Rendering;
 

@@ -47,8 +47,21 @@ internal sealed class RepoHttp : IDisposable
     public byte[] GetBytes(Uri uri, long maxBytes, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        CopyAsync(uri, buffer, hash: null, maxBytes, cancellationToken).GetAwaiter().GetResult();
+        CopyAsync(uri, buffer, hash: null, maxBytes, null, cancellationToken).GetAwaiter().GetResult();
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// A conditional GET (<c>If-None-Match</c>, <c>If-Modified-Since</c>): a 304 answer returns no body, so a poll of
+    /// an unchanged resource costs one small request.
+    /// </summary>
+    /// <exception cref="ModuleFormatException">As for <see cref="GetBytes"/>.</exception>
+    public ConditionalResponse GetIfChanged(Uri uri, string? etag, string? lastModified, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var validators = new Validators(etag, lastModified);
+        var (notModified, newEtag, newLastModified) = CopyAsync(uri, buffer, hash: null, maxBytes, validators, cancellationToken).GetAwaiter().GetResult();
+        return new ConditionalResponse(notModified, notModified ? null : buffer.ToArray(), newEtag, newLastModified);
     }
 
     /// <summary>Downloads into <paramref name="destination"/>, hashing the bytes on the way.</summary>
@@ -58,13 +71,13 @@ internal sealed class RepoHttp : IDisposable
     public string Download(Uri uri, Stream destination, HashAlgorithmName algorithm, long maxBytes, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(algorithm);
-        CopyAsync(uri, destination, hash, maxBytes, cancellationToken).GetAwaiter().GetResult();
+        CopyAsync(uri, destination, hash, maxBytes, null, cancellationToken).GetAwaiter().GetResult();
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     public void Dispose() => _client.Dispose();
 
-    private async Task CopyAsync(Uri uri, Stream destination, IncrementalHash? hash, long maxBytes, CancellationToken cancellationToken)
+    private async Task<(bool NotModified, string? ETag, string? LastModified)> CopyAsync(Uri uri, Stream destination, IncrementalHash? hash, long maxBytes, Validators? validators, CancellationToken cancellationToken)
     {
         string source = uri.ToString();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -72,7 +85,11 @@ internal sealed class RepoHttp : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         timeout.CancelAfter(_timeout);
         var clock = new Deadline(deadline, cancellationToken, Seconds(_totalTimeout));
-        using var response = await SendFollowingAsync(uri, source, timeout, clock).ConfigureAwait(false);
+        using var response = await SendFollowingAsync(uri, source, timeout, clock, validators).ConfigureAwait(false);
+        string? etag = response.Headers.NonValidated.TryGetValues("ETag", out var tags) ? tags.FirstOrDefault() : null;
+        string? modified = response.Content.Headers.NonValidated.TryGetValues("Last-Modified", out var dates) ? dates.FirstOrDefault() : null;
+        if (validators is not null && response.StatusCode == HttpStatusCode.NotModified)
+            return (true, etag ?? validators.ETag, modified ?? validators.LastModified);
         if (!response.IsSuccessStatusCode)
             throw new ModuleFormatException(source, Messages.HttpStatus((int)response.StatusCode, response.ReasonPhrase));
         if (response.Content.Headers.ContentLength is long declared && declared > maxBytes)
@@ -94,6 +111,7 @@ internal sealed class RepoHttp : IDisposable
             hash?.AppendData(buffer, 0, read);
             await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
         }
+        return (false, etag, modified);
     }
 
     private async Task<Stream> BodyAsync(HttpResponseMessage response, string source, CancellationToken timeoutToken, Deadline clock)
@@ -130,12 +148,12 @@ internal sealed class RepoHttp : IDisposable
     }
 
     /// <summary>Sends the request and follows redirects that stay on http(s), never leave https, and (unless allowed) stay on the host.</summary>
-    private async Task<HttpResponseMessage> SendFollowingAsync(Uri uri, string source, CancellationTokenSource timeout, Deadline clock)
+    private async Task<HttpResponseMessage> SendFollowingAsync(Uri uri, string source, CancellationTokenSource timeout, Deadline clock, Validators? validators)
     {
         var current = uri;
         for (int redirects = 0; ; redirects++)
         {
-            var response = await SendAsync(current, source, timeout.Token, clock).ConfigureAwait(false);
+            var response = await SendAsync(current, source, timeout.Token, clock, validators).ConfigureAwait(false);
             if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308))
                 return response;
             try
@@ -174,9 +192,14 @@ internal sealed class RepoHttp : IDisposable
         return target;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Uri uri, string source, CancellationToken timeoutToken, Deadline clock)
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, string source, CancellationToken timeoutToken, Deadline clock, Validators? validators)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        // Validators are the server's own strings, sent back as they came (TryAdd: a malformed one is dropped, not thrown).
+        if (validators?.ETag is { } etag)
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        if (validators?.LastModified is { } modified)
+            request.Headers.TryAddWithoutValidation("If-Modified-Since", modified);
         try
         {
             return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutToken).ConfigureAwait(false);
@@ -195,6 +218,8 @@ internal sealed class RepoHttp : IDisposable
             throw new ModuleFormatException(source, Messages.HttpUnreachable(Describe(e)), inner: e);
         }
     }
+
+    private sealed record Validators(string? ETag, string? LastModified);
 
     /// <summary>A request's total deadline, and whether the caller cancelled instead.</summary>
     private sealed class Deadline(CancellationTokenSource deadline, CancellationToken cancellationToken, string seconds)
@@ -222,3 +247,10 @@ internal sealed class RepoHttp : IDisposable
 
     private static string Seconds(TimeSpan timeout) => timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 }
+
+/// <summary>What a conditional GET got.</summary>
+/// <param name="NotModified">The server answered 304: the resource is as it was.</param>
+/// <param name="Body">The body, or null when not modified.</param>
+/// <param name="ETag">The resource's entity tag, or null.</param>
+/// <param name="LastModified">Its <c>Last-Modified</c> date as the server wrote it, or null.</param>
+internal sealed record ConditionalResponse(bool NotModified, byte[]? Body, string? ETag, string? LastModified);

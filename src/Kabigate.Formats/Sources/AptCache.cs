@@ -42,6 +42,47 @@ public static partial class AptCache
         return Find(dir, package) ?? throw new ModuleFormatException(source, "apt-get download succeeded but left no .deb");
     }
 
+    /// <summary>The names of the packages apt knows that match a glob (<c>linux-headers-6.1.0-*-amd64</c>), in order.</summary>
+    /// <exception cref="ModuleFormatException">The pattern cannot name packages, or apt-cache cannot be run.</exception>
+    public static IReadOnlyList<string> Names(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        int wild = pattern.IndexOfAny(['*', '?', '[']);
+        var prefix = wild < 0 ? pattern : pattern[..wild];
+        if (!PackageGlob().IsMatch(pattern))
+            throw new ModuleFormatException(Prefix + pattern, "not a Debian package name or glob");
+        var info = new ProcessStartInfo("apt-cache") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("pkgnames");
+        if (prefix.Length > 0)
+            info.ArgumentList.Add(prefix);
+        try
+        {
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("apt-cache did not start");
+            var stderrTask = process.StandardError.ReadToEndAsync();
+            var names = new List<string>();
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                if (names.Count < MaxListedNames && PackageName().IsMatch(line) && Kabigate.Abi.Glob.Matches(pattern, line))
+                    names.Add(line);
+            }
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new ModuleFormatException(Prefix + pattern, $"apt-cache pkgnames exited with {process.ExitCode}: {stderrTask.Result.ReplaceLineEndings(" ").Trim()}");
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ModuleFormatException(Prefix + pattern, $"cannot run apt-cache ({e.Message}); apt: sources need a Debian-based system");
+        }
+    }
+
+    /// <summary>Enough for any archive's kernel packages; a pattern matching more is cut there.</summary>
+    private const int MaxListedNames = 10_000;
+
+    [GeneratedRegex("^[a-z0-9*?\\[][a-z0-9+.*?\\[\\]!-]*$")]
+    private static partial Regex PackageGlob();
+
     private static string? Find(string dir, string package) =>
         Directory.EnumerateFiles(dir, package + "_*.deb").Order(StringComparer.Ordinal).LastOrDefault();
 

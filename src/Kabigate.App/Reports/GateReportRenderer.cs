@@ -5,11 +5,13 @@ using Kabigate.Abi;
 using Kabigate.App.Json;
 using Kabigate.App.Operations;
 
-namespace Kabigate.Cli.Rendering;
+namespace Kabigate.App.Reports;
 
-/// <summary>The gate's report as text, JSON (schema 1), JUnit XML (one testsuite per kernel, one testcase per kmod) and Markdown.</summary>
-internal static class GateReportRenderer
+/// <summary>The gate's report as text, JSON (schema 2), JUnit XML (one testsuite per kernel, one testcase per kmod) and Markdown.</summary>
+/// <remarks>In App, not in one interface: the CLI and the service render the same reports.</remarks>
+public static class GateReportRenderer
 {
+    /// <summary>The report as text for people.</summary>
     public static string Text(GateResult result)
     {
         var (report, policy, list) = (result.Report, result.Policy, result.Stablelist);
@@ -29,6 +31,7 @@ internal static class GateReportRenderer
         return text.ToString();
     }
 
+    /// <summary>The report as JSON (schema 2).</summary>
     public static string Json(GateResult result) => KabigateJson.ToString(GateDocuments.Gate(result));
 
     /// <summary>JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a failing kmod is a testcase with a &lt;failure&gt;.</summary>
@@ -91,6 +94,7 @@ internal static class GateReportRenderer
         return builder.Append('\n').ToString();
     }
 
+    /// <summary>The report as Markdown (a CI job's summary).</summary>
     public static string Markdown(GateResult result)
     {
         var (report, policy, list) = (result.Report, result.Policy, result.Stablelist);

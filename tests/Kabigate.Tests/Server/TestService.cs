@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Kabigate.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+
+namespace Kabigate.Tests.Server;
+
+/// <summary>Server tests share Hangfire's process-wide defaults, so they run one at a time.</summary>
+[CollectionDefinition("service", DisableParallelization = true)]
+public sealed class ServiceCollection;
+
+/// <summary>
+/// The real service (ServerHost.Build: the same host, API, jobs and dashboard) on ASP.NET Core's test server from
+/// Microsoft.AspNetCore.Mvc.Testing, with its store and job store in a temporary folder.
+/// </summary>
+internal sealed class TestService : IAsyncDisposable
+{
+    private TestService(WebApplication app, string db)
+    {
+        App = app;
+        Db = db;
+        Client = app.GetTestClient();
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Client { get; }
+
+    public string Db { get; }
+
+    /// <summary>Starts the service on a configuration (its <c>db</c> line is added: a store in <paramref name="folder"/>).</summary>
+    public static async Task<TestService> Start(string folder, string config = "")
+    {
+        var db = Path.Combine(folder, "kabigate.db");
+        var path = Path.Combine(folder, "serve.toml");
+        File.WriteAllText(path, $"db = \"{db}\"\nlisten = \"127.0.0.1:1\"\n{config}");
+        var app = ServerHost.Build(["--config", path], b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        return new TestService(app, db);
+    }
+
+    public HttpClient WithToken(string token)
+    {
+        var client = App.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public static async Task<JsonElement> Json(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement;
+    }
+
+    /// <summary>Polls until <paramref name="done"/> gives a value (jobs run in the background), for at most <paramref name="seconds"/>.</summary>
+    public static async Task<T> Eventually<T>(Func<Task<T?>> done, int seconds = 120, string what = "the service")
+        where T : class
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            if (await done() is { } value)
+                return value;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"{what} did not get there within {seconds} s");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
