@@ -25,8 +25,8 @@ public static partial class KernelReleases
     /// The line a release belongs to: the releases a distributor builds from one branch for one flavour and
     /// architecture, whose ABI history is worth following. The build numbers become <c>*</c>:
     /// Debian <c>6.1.0-47-amd64</c> → <c>6.1.0-*-amd64</c>, <c>6.12.117+deb12-amd64</c> → <c>6.12.*+deb12-amd64</c>; RHEL <c>5.14.0-427.13.1.el9_4.x86_64</c> →
-    /// <c>5.14.0-*.el9.x86_64</c>; SUSE <c>5.14.21-150500.55.65-default</c> → <c>5.14.21-150500.*-default</c>.
-    /// A release of no known scheme is its own line.
+    /// <c>5.14.0-*.el9.x86_64</c>; SUSE <c>5.14.21-150500.55.65-default</c> → <c>5.14.21-150500.*-default</c>;
+    /// Fedora <c>6.5.6-300.fc39.x86_64</c> → <c>6.5.6-*.fc39.x86_64</c>. A release of no known scheme is its own line.
     /// </summary>
     public static string Line(string release)
     {
@@ -43,6 +43,9 @@ public static partial class KernelReleases
         var upstream = DebianUpstreamRelease().Match(release);
         if (upstream.Success)
             return $"{upstream.Groups["series"].Value}.*+{upstream.Groups["dist"].Value}-{upstream.Groups["flavour"].Value}";
+        var build = BuildNumberRelease().Match(release);
+        if (build.Success)
+            return $"{build.Groups["base"].Value}-*{build.Groups["rest"].Value}";
         return release;
     }
 
@@ -75,4 +78,8 @@ public static partial class KernelReleases
 
     [GeneratedRegex(@"^(?<series>\d+\.\d+)\.\d+\+(?<dist>deb\d+)-(?<flavour>[A-Za-z][\w-]*)$")]
     private static partial Regex DebianUpstreamRelease();
+
+    /// <summary>Fedora's and other RPM builds: <c>6.5.6-300.fc39.x86_64</c>, a build number then a dotted rest.</summary>
+    [GeneratedRegex(@"^(?<base>\d+\.\d+\.\d+)-\d+(?<rest>\.[A-Za-z][\w.+]*)$")]
+    private static partial Regex BuildNumberRelease();
 }

@@ -34,7 +34,19 @@ public static class KmodStatusOperation
         ArgumentNullException.ThrowIfNull(name);
         if (name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || name.StartsWith("id:", StringComparison.Ordinal) || StoreAccess(name))
             throw new OperationException($"'{name}': give a stored kmod's name");
-        var result = StoredVerdicts.Compatible(new CompatibleRequest(db, name, []), log);
+        // Judged with the kmods of the same sources, as the gate judges them: a package's modules satisfy each other's imports.
+        List<string> related;
+        using (var store = Inputs.StoreAccess.OpenForReading(db))
+        {
+            var all = store.Kmods();
+            var sources = all.Where(k => k.Name == ModuleNames.Normalize(name)).Select(k => k.Source).ToHashSet(StringComparer.Ordinal);
+            if (sources.Count == 0)
+                throw new OperationException($"{name}: no such kmod in the store {store.Location.Display}");
+            related = [.. all.Where(k => sources.Contains(k.Source)).Select(k => $"id:{k.Id}")];
+        }
+        var matrix = StoredVerdicts.Matrix(new MatrixRequest(db, related, []), log);
+        var rows = Enumerable.Range(0, matrix.Kmods.Count).Where(i => matrix.Kmods[i].Name == ModuleNames.Normalize(name)).ToList();
+        var result = new CompatibleResult([], [.. rows.Select(i => (StoredKmod?)matrix.Kmods[i])], matrix.Kernels, [.. rows.Select(i => matrix.Verdicts[i])], matrix.Outcome);
         var builds = result.Stored.OfType<StoredKmod>().ToList();
         var lines = new List<KmodLine>();
         foreach (var line in result.Kernels.Select((k, i) => (Kernel: k, Index: i)).GroupBy(k => k.Kernel.Line, StringComparer.Ordinal))
@@ -54,7 +66,7 @@ public static class KmodStatusOperation
     private static KmodOnRelease OnRelease(CompatibleResult result, StoredKernel kernel, int index)
     {
         int best = 0;
-        for (int b = 0; b < result.Kmods.Count; b++)
+        for (int b = 0; b < result.Stored.Count; b++)
         {
             var verdict = result.Verdicts[b][index];
             if (verdict.Loads)

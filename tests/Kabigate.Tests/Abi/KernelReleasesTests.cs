@@ -12,6 +12,8 @@ public class KernelReleasesTests
     [InlineData("3.10.0-1160.el7.x86_64", "3.10.0-*.el7.x86_64")]
     [InlineData("5.14.21-150500.55.65-default", "5.14.21-150500.*-default")]
     [InlineData("6.12.5-custom", "6.12.5-custom")]
+    [InlineData("6.5.6-300.fc39.x86_64", "6.5.6-*.fc39.x86_64")]
+    [InlineData("6.1.0-47.amd64", "6.1.0-*.amd64")]
     [InlineData("6.12.117+deb12-amd64", "6.12.*+deb12-amd64")]
     [InlineData("6.12.107+deb12-cloud-amd64", "6.12.*+deb12-cloud-amd64")]
     [InlineData("6.12.57+deb13-rt-amd64", "6.12.*+deb13-rt-amd64")]

@@ -75,6 +75,13 @@ internal sealed class TestService : IAsyncDisposable
         throw new TimeoutException($"{what} did not get there within {seconds} s");
     }
 
+    /// <summary><see cref="Eventually{T}"/> for values.</summary>
+    public static async Task<T> EventuallyValue<T>(Func<Task<T?>> done, int seconds = 120, string what = "the service")
+        where T : struct =>
+        (await Eventually(async () => await done() is { } value ? new Box<T>(value) : null, seconds, what)).Value;
+
+    private sealed record Box<T>(T Value);
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
