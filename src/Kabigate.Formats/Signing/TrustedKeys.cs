@@ -35,7 +35,9 @@ public sealed class TrustedKeys
     /// <exception cref="ModuleFormatException">A file is not a regular file, too large, or holds no readable certificate.</exception>
     /// <exception cref="IOException">A file cannot be read.</exception>
     public static TrustedKeys Read(IEnumerable<string> paths) =>
-        new([.. paths.SelectMany(path => FileBytes.Use(path, MaxFileBytes, data => Read(data, path)))]);
+        new([.. paths.SelectMany(path => File.Exists(path) || Directory.Exists(path)
+            ? FileBytes.Use(path, MaxFileBytes, data => Read(data, path))
+            : throw new ModuleFormatException(path, "no such file or directory"))]);
 
     /// <summary>Reads the certificates of one file's bytes: DER, or PEM with one or more CERTIFICATE blocks.</summary>
     /// <exception cref="ModuleFormatException">No certificate could be read from it.</exception>
