@@ -121,7 +121,7 @@ internal static class ModuleSignatureReader
         var contentDigest = Hash(hash, content);
         if (contentDigest.Length == 0 || attributes is not { } encoded)
             return (contentDigest, null);
-        var attrs = new AsnReader(encoded, AsnEncodingRules.DER).ReadSetOf(new Asn1Tag(TagClass.ContextSpecific, 0, true));
+        var attrs = new AsnReader(encoded, AsnEncodingRules.BER).ReadSetOf(new Asn1Tag(TagClass.ContextSpecific, 0, true));
         byte[]? messageDigest = null;
         while (attrs.HasData)
         {

@@ -147,6 +147,31 @@ public sealed class ModuleSignatureTests : IDisposable
         Assert.Equal(SignatureCheck.Verified, TrustedKeys.Read([mok.Cert]).Check(sha512).Check);
     }
 
+    /// <summary>
+    /// A PKCS#7 with authenticated attributes (what openssl cms writes without -noattr; the kernel accepts both): the
+    /// messageDigest must be the module's digest, and the signature covers the attributes.
+    /// </summary>
+    [ToolFact("openssl")]
+    public void AuthenticatedAttributes_MessageDigestChecked_SignatureOverAttributes()
+    {
+        var mok = MakeKey("kabigate-test-mok");
+        var module = File.ReadAllBytes(WriteModule("kgattrs"));
+        var plain = _dir.Combine("kgattrs-plain.ko");
+        File.WriteAllBytes(plain, module);
+        var p7 = _dir.Combine("kgattrs.p7s");
+        Tools.RunOk("openssl", "cms", "-sign", "-in", plain, "-signer", mok.Cert, "-inkey", mok.Key, "-binary", "-outform", "DER", "-nocerts", "-md", "sha256", "-out", p7);
+        var signed = ElfModuleReaderRead(ModuleSigner.Append(module, File.ReadAllBytes(p7)), "kgattrs.ko");
+        Assert.Null(signed.Signature!.DigestMismatch);
+        Assert.Equal(SignatureCheck.Verified, TrustedKeys.Read([mok.Cert]).Check(signed).Check);
+
+        var changed = (byte[])module.Clone();
+        changed[changed.AsSpan().IndexOf("license=GPL"u8) + "license=".Length] = (byte)'g';
+        var mismatched = ElfModuleReaderRead(ModuleSigner.Append(changed, File.ReadAllBytes(p7)), "kgattrs.ko");
+        Assert.Equal("the messageDigest attribute is not the module's digest", mismatched.Signature!.DigestMismatch);
+        var verdict = TrustedKeys.Read([MakeKey("kabigate-stranger").Cert]).Check(mismatched);
+        Assert.Equal(SignatureCheck.Rejected, verdict.Check); // pkcs7_verify compares the digest before any key is looked up
+    }
+
     [RealDataFact("openssl")]
     public void RealKbuildModule_SignedBySignFile_Verifies()
     {

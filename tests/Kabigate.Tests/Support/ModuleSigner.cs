@@ -71,7 +71,12 @@ internal sealed class ModuleSigner : IDisposable
                 }
             }
         }
-        var pkcs7 = writer.Encode();
+        return Append(module, writer.Encode());
+    }
+
+    /// <summary>The module with a PKCS#7 appended as sign-file appends it: the DER, struct module_signature, the marker.</summary>
+    public static byte[] Append(byte[] module, byte[] pkcs7)
+    {
         var info = new byte[12];
         info[2] = 2; // PKEY_ID_PKCS7
         BinaryPrimitives.WriteUInt32BigEndian(info.AsSpan(8), (uint)pkcs7.Length);
