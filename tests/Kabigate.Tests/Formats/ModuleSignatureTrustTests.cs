@@ -13,7 +13,7 @@ namespace Kabigate.Tests.Formats;
 /// openssl here, modules signed by the real headers' scripts/sign-file (6.1 and 6.12), and Debian's own signed
 /// in-tree modules verified with the certificate built into Debian's kernel (read out of its vmlinuz).
 /// </summary>
-public sealed class ModuleSignatureTests : IDisposable
+public sealed class ModuleSignatureTrustTests : IDisposable
 {
     private const string Release = "6.1.0-47-amd64";
     private const string Magic = Release + " SMP preempt mod_unload modversions ";
