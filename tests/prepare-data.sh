@@ -199,3 +199,6 @@ if [ "$(cat "$pkgs/.sources" 2>/dev/null)" != "$pkg_hash" ]; then
   echo "$pkg_hash" >"$pkgs/.sources"
   echo "packages: RPMs by tests/rpms/*.sh with rpmbuild $(rpmbuild --version | awk '{print $3}'), repository by createrepo_c, dud.iso by xorriso" >>"$data/provenance.txt"
 fi
+
+# Module signature tests: keys and certificates made with openssl; sign-file comes with the headers above.
+apt_install openssl

@@ -3,7 +3,8 @@ namespace Kabigate.Abi;
 /// <summary>Options of a compatibility check.</summary>
 /// <param name="Stablelist">Marks each problem's symbol as stablelisted or not; null for no list.</param>
 /// <param name="Explain">Keep how every import resolved in <see cref="Verdict.Imports"/> (for <c>why</c>).</param>
-public sealed record CheckOptions(Stablelist? Stablelist = null, bool Explain = false);
+/// <param name="Signatures">The signature rules (trusted keys, enforcement), or null to leave signatures unjudged.</param>
+public sealed record CheckOptions(Stablelist? Stablelist = null, bool Explain = false, SignaturePolicy? Signatures = null);
 
 /// <summary>The verdicts of a module set on a list of kernels: a modules × kernels matrix.</summary>
 public sealed class CheckReport

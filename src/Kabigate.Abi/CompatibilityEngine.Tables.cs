@@ -21,40 +21,62 @@ public static partial class CompatibilityEngine
     {
         public required int[] ImportIds { get; init; }
         public int[] ExportIds { get; private set; } = [];
+
+        /// <summary>The CRC of each import in <c>__versions</c>, or null.</summary>
         public required uint?[] ImportCrcs { get; init; }
+
+        /// <summary>The CRC of each import in <c>__version_ext_*</c>, or null; null as a whole without those tables.</summary>
+        public required uint?[]? ExtendedImportCrcs { get; init; }
         public required HashSet<int> ImportedNamespaces { get; init; }
         public required bool GplOk { get; init; }
-        public required bool HasVersions { get; init; }
+        public required bool HasBasicVersions { get; init; }
         public required uint? ModuleLayoutCrc { get; init; }
+        public required uint? ExtendedModuleLayoutCrc { get; init; }
         public required string? Vermagic { get; init; }
         public Dependency[] Dependencies { get; private set; } = [];
 
+        /// <summary>
+        /// Whether the kernel reads the extended tables: check_version relies on them when present, from 6.14 on;
+        /// older kernels know only <c>__versions</c>.
+        /// </summary>
+        public bool UsesExtended(string release) => ExtendedImportCrcs is not null && ReadsExtendedModversions(release);
+
         public static PreparedModule Create(ModuleImage image, SymbolTable symbols, SymbolTable namespaces)
         {
-            var useExtended = (image.VersionTables & ModversionTables.Extended) != 0;
-            var table = useExtended ? image.ExtendedVersions : image.BasicVersions;
-            var versions = new Dictionary<string, uint>(table.Length, StringComparer.Ordinal);
-            foreach (var entry in table)
-                versions.TryAdd(entry.Symbol, entry.Crc);
+            var basic = Versions(image.BasicVersions);
+            var extended = (image.VersionTables & ModversionTables.Extended) != 0 ? Versions(image.ExtendedVersions) : null;
             var count = image.Imports.Length;
             var ids = new int[count];
             var crcs = new uint?[count];
+            var extendedCrcs = extended is null ? null : new uint?[count];
             for (var i = 0; i < count; i++)
             {
                 var symbol = image.Imports[i].Symbol;
                 ids[i] = symbols.Intern(symbol);
-                crcs[i] = versions.TryGetValue(symbol, out var crc) ? crc : null;
+                crcs[i] = basic.TryGetValue(symbol, out var crc) ? crc : null;
+                if (extendedCrcs is not null)
+                    extendedCrcs[i] = extended!.TryGetValue(symbol, out var ext) ? ext : null;
             }
             return new PreparedModule
             {
                 ImportIds = ids,
                 ImportCrcs = crcs,
+                ExtendedImportCrcs = extendedCrcs,
                 ImportedNamespaces = image.ImportedNamespaces.Select(namespaces.Intern).ToHashSet(),
                 GplOk = Licenses.IsGplCompatible(image.License),
-                HasVersions = image.VersionTables != ModversionTables.None,
-                ModuleLayoutCrc = versions.TryGetValue(ModuleLayout, out var layout) ? layout : null,
+                HasBasicVersions = image.HasBasicVersions,
+                ModuleLayoutCrc = basic.TryGetValue(ModuleLayout, out var layout) ? layout : null,
+                ExtendedModuleLayoutCrc = extended is not null && extended.TryGetValue(ModuleLayout, out var extLayout) ? extLayout : null,
                 Vermagic = image.Vermagic,
             };
+        }
+
+        private static Dictionary<string, uint> Versions(System.Collections.Immutable.ImmutableArray<SymbolVersion> table)
+        {
+            var versions = new Dictionary<string, uint>(table.Length, StringComparer.Ordinal);
+            foreach (var entry in table)
+                versions.TryAdd(entry.Symbol, entry.Crc);
+            return versions;
         }
 
         /// <summary>

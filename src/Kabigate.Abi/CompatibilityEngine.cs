@@ -85,7 +85,9 @@ public static partial class CompatibilityEngine
         var forceLoad = c.Kernel.Loader?.ForceLoad ?? false;
         var stablelist = c.Options.Stablelist;
 
-        // elf_validity_cache_index_mod (6.4+) runs while the ELF is validated, before anything else here.
+        CheckBeforeSymbols(c, ref problems, ref warnings);
+
+        // elf_validity_cache_index_mod (6.4+) runs while the ELF is validated, before vermagic and symbols.
         if (c.Image.ThisModuleSize is ulong sectionSize && ChecksModuleStructSize(c.Kernel.Release))
         {
             if (c.Kernel.ModuleStructSize is ulong structSize)
@@ -121,9 +123,18 @@ public static partial class CompatibilityEngine
                 Text: LoaderMessages.ExportKindsUnchecked(name, c.Kernel.Release, unknownKinds)));
         }
 
+        var extended = module.UsesExtended(c.Kernel.Release);
+        var hasVersions = module.HasBasicVersions || extended;
+        var moduleLayoutCrc = extended ? module.ExtendedModuleLayoutCrc : module.ModuleLayoutCrc;
+
         // check_modstruct_version: module_layout is checked like an import before any symbol is resolved.
-        if (module.ModuleLayoutCrc is uint layoutCrc && c.Table.TryGetCrc(c.LayoutId, out var kernelLayoutCrc) && layoutCrc != kernelLayoutCrc)
+        if (moduleLayoutCrc is uint layoutCrc && c.Table.TryGetCrc(c.LayoutId, out var kernelLayoutCrc) && layoutCrc != kernelLayoutCrc)
             (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, ModuleLayout, kernelLayoutCrc, layoutCrc, "vmlinux", stablelist?.Contains(ModuleLayout), From: ExporterKind.KernelImage));
+
+        CheckExportFlags(c, ref problems);
+        CheckNamespaceImports(c, ref problems);
+        var moduleOnlyExports = HasModuleOnlyExports(c.Kernel.Release);
+        var importCrcs = extended ? module.ExtendedImportCrcs! : module.ImportCrcs;
 
         string? firstUnversioned = null;
         var unversioned = 0;
@@ -137,7 +148,7 @@ public static partial class CompatibilityEngine
             var fromSet = owner >= 0 && owner != c.Self;
             ref readonly var export = ref fromSet ? ref c.Set.Entries[id] : ref kernelEntries[id];
             var symbol = imports[i].Symbol;
-            var moduleCrc = module.ImportCrcs[i];
+            var moduleCrc = importCrcs[i];
             if (!export.Exists)
             {
                 resolutions?.Add(new ImportResolution(symbol, imports[i].Weak, null, ExporterKind.None, null, moduleCrc, null, false));
@@ -158,21 +169,32 @@ public static partial class CompatibilityEngine
             }
             if (export.HasCrc)
             {
-                if (!module.HasVersions)
+                if (!hasVersions)
                 {
                     unversioned++;
                     firstUnversioned ??= symbol;
                 }
                 else if (moduleCrc is not uint crc)
                 {
-                    (warnings ??= []).Add(new Problem(ProblemKind.NoSymbolVersion, name, symbol, export.Crc, null, exporter, stablelist?.Contains(symbol), From: from));
+                    (warnings ??= []).Add(new Problem(ProblemKind.NoSymbolVersion, name, symbol, export.Crc, null, exporter, stablelist?.Contains(symbol),
+                        extended ? LoaderMessages.NoExtendedSymbolVersion(name, symbol) : null, from));
                 }
                 else if (crc != export.Crc)
                 {
                     (problems ??= []).Add(new Problem(ProblemKind.CrcMismatch, name, symbol, export.Crc, crc, exporter, stablelist?.Contains(symbol), From: from));
                 }
             }
-            if (ns >= 0 && !module.ImportedNamespaces.Contains(ns))
+            if (ns >= 0 && moduleOnlyExports && c.Namespaces.Name(ns) is var nsName && nsName.StartsWith(ModuleNamespacePrefix, StringComparison.Ordinal))
+            {
+                // verify_namespace_is_imported: a module: namespace admits the modules it names, whatever import_ns says.
+                var patterns = nsName[ModuleNamespacePrefix.Length..];
+                if (!ModuleMatch(name, patterns))
+                {
+                    (problems ??= []).Add(new Problem(ProblemKind.ModuleOnlyExport, name, symbol, null, null, exporter, stablelist?.Contains(symbol),
+                        LoaderMessages.ExportedOnlyForModule(name, symbol, patterns), from));
+                }
+            }
+            else if (ns >= 0 && !module.ImportedNamespaces.Contains(ns))
             {
                 var finding = new Problem(ProblemKind.NamespaceNotImported, name, symbol, null, null, exporter, stablelist?.Contains(symbol),
                     LoaderMessages.NamespaceNotImported(name, symbol, c.Namespaces.Name(ns)), from);

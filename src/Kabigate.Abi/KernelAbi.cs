@@ -70,6 +70,12 @@ public sealed class KernelAbi
     /// <summary>This kernel's vmlinux BTF (what module BTF is validated against), or null when the source does not carry it.</summary>
     public BtfFacts? Btf { get; init; }
 
+    /// <summary>
+    /// Whether this kernel reads export flags from <c>__kflagstab</c> and so refuses a module that exports symbols
+    /// without one ("no flags for exported symbols"): known from its in-tree modules; null when the source cannot tell.
+    /// </summary>
+    public bool? UsesExportFlagsTable { get; init; }
+
     /// <summary>Every export, keyed by symbol.</summary>
     public IReadOnlyDictionary<string, KernelExport> Exports => _exports;
 

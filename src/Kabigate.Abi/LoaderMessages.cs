@@ -59,6 +59,50 @@ public static class LoaderMessages
     /// <summary>check_version: no entry for the symbol, the loader warns once and accepts.</summary>
     public static string NoSymbolVersion(string module, string symbol) => $"{module}: no symbol version for {symbol}";
 
+    /// <summary>
+    /// check_version with extended modversions (kernel/module/version.c since 6.14, "modules: Support extended
+    /// MODVERSIONS info", Matthew Maurer): no <c>__version_ext_*</c> entry for the symbol; warned once, accepted.
+    /// </summary>
+    public static string NoExtendedSymbolVersion(string module, string symbol) => $"{module}: no extended symbol version for {symbol}";
+
+    /// <summary>
+    /// verify_namespace_is_imported for a <c>module:</c> namespace (kernel/module/main.c since 6.16: "module: Add
+    /// module specific symbol namespace support", 092a4f5985f2, and the message of Masahiro Yamada's follow-up that
+    /// Fixes it): the importing module's name matches none of the patterns; -EINVAL.
+    /// </summary>
+    public static string ExportedOnlyForModule(string module, string symbol, string patterns) =>
+        $"module \"{module}\" uses symbol \"{symbol}\", which is exported only for module \"{patterns}\"";
+
+    /// <summary>setup_modinfo (kernel/module/main.c since 6.16): <c>module:</c> namespaces are implicit; importing one is -EPERM.</summary>
+    public static string ImportsModuleNamespace(string module, string ns) => $"{module}: module tries to import module namespace: {ns}";
+
+    /// <summary>
+    /// check_export_symbol_sections on kernels whose exports carry a <c>__kflagstab</c> ("module loader: use kflagstab
+    /// instead of *_gpl sections", Siddharth Nayyar, 2025): the module exports symbols but has no flags table; -ENOEXEC.
+    /// </summary>
+    public static string NoExportFlags(string module) => $"{module}: no flags for exported symbols";
+
+    /// <summary>
+    /// module_sig_check (kernel/module/signing.c) with module.sig_enforce=1: an unsigned module, or one whose key the
+    /// kernel does not hold, is refused with -EKEYREJECTED, which insmod prints as "Key was rejected by service".
+    /// </summary>
+    public static string SignatureRejected(string module, string reason, string detail) =>
+        $"{module}: Loading of {reason} is rejected (-EKEYREJECTED: Key was rejected by service; {detail})";
+
+    /// <summary>
+    /// module_sig_check: a signature by a trusted key that does not verify (or a PKCS#7 the kernel cannot parse) is
+    /// fatal even without enforcement ("All other errors are fatal ... even if signatures aren't required").
+    /// </summary>
+    public static string SignatureInvalid(string module, string error, string detail) =>
+        $"{module}: module signature check failed: {error} ({detail})";
+
+    /// <summary>
+    /// module_augment_kernel_taints (kernel/module/main.c) without enforcement: the module loads and taints the kernel
+    /// (TAINT_UNSIGNED_MODULE, 'E').
+    /// </summary>
+    public static string SignatureTaint(string module, string detail) =>
+        $"{module}: module verification failed: signature and/or required key missing - tainting kernel ({detail})";
+
     /// <summary>verify_exported_symbols: the module exports what the kernel image already exports.</summary>
     public static string DuplicateExport(string module, string symbol) => $"{module}: exports duplicate symbol {symbol} (owned by kernel)";
 

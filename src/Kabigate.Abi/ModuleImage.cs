@@ -91,6 +91,12 @@ public sealed class ModuleImage
     /// </summary>
     public ulong? ThisModuleSize { get; init; }
 
+    /// <summary>
+    /// Whether the module carries a <c>__kflagstab</c> (a flag byte per <c>__ksymtab</c> entry, for kernels that read
+    /// GPL-only-ness from it); null when not known (a module read back from the store).
+    /// </summary>
+    public bool? ExportFlagsTable { get; init; }
+
     /// <summary>The module's <c>.BTF</c> (split BTF on top of its build kernel's vmlinux BTF), or null when it has none.</summary>
     public BtfFacts? Btf { get; init; }
 

@@ -53,6 +53,27 @@ public enum ProblemKind : byte
 
     /// <summary>Warning: the module carries BTF, the kernel refuses mismatches, and the kernel's BTF is not known.</summary>
     BtfUnchecked,
+
+    /// <summary>
+    /// The module uses an export whose namespace is <c>module:PATTERNS</c> (EXPORT_SYMBOL_GPL_FOR_MODULES, 6.16;
+    /// EXPORT_SYMBOL_FOR_MODULES, 6.17) and its name matches none of the patterns.
+    /// </summary>
+    ModuleOnlyExport,
+
+    /// <summary>The module imports a <c>module:</c> namespace explicitly (import_ns), which 6.16+ refuses with -EPERM.</summary>
+    ModuleNamespaceImport,
+
+    /// <summary>The module exports symbols without a <c>__kflagstab</c> on a kernel whose exports carry one.</summary>
+    ExportFlagsMissing,
+
+    /// <summary>
+    /// The module signature is refused (kernel/module/signing.c): unsigned or by an untrusted key under enforcement,
+    /// or a signature that does not verify (always fatal).
+    /// </summary>
+    SignatureRejected,
+
+    /// <summary>Warning: unsigned, or signed by a key the kernel does not hold, without enforcement: loads, tainting the kernel.</summary>
+    SignatureUnverified,
 }
 
 /// <summary>Names of <see cref="ProblemKind"/> as they appear in JSON and text.</summary>
@@ -75,6 +96,11 @@ public static class ProblemKinds
         ProblemKind.ModuleStructUnchecked => "module-struct-unchecked",
         ProblemKind.BtfMismatch => "btf-mismatch",
         ProblemKind.BtfUnchecked => "btf-unchecked",
+        ProblemKind.ModuleOnlyExport => "module-only-export",
+        ProblemKind.ModuleNamespaceImport => "module-namespace-import",
+        ProblemKind.ExportFlagsMissing => "export-flags-missing",
+        ProblemKind.SignatureRejected => "signature-rejected",
+        ProblemKind.SignatureUnverified => "signature-unverified",
         _ => "export-kinds-unchecked",
     };
 }

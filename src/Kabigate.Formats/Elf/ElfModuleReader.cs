@@ -59,6 +59,7 @@ public static partial class ElfModuleReader
             ThisModuleSize = sections.TryGet(ThisModuleSection, out var thisModule) && thisModule.Type != ElfLayout.SectionTypeNoBits ? thisModule.Size : null,
             Btf = ReadBtf(elf, sections, sourceName),
             Signature = ModuleSignatureReader.Read(data),
+            ExportFlagsTable = sections.TryGet("__kflagstab", out _),
         };
     }
 
@@ -125,6 +126,12 @@ public static partial class ElfModuleReader
         return result.MoveToImmutable();
     }
 
+    /// <summary>
+    /// The extended version tables as elf_validity_cache_index_versions (kernel/module/main.c, 6.14+) validates
+    /// them: both or neither, and a name for every CRC (the count is the CRC section's size / 4; trailing bytes and
+    /// spare names are ignored, as there). A 6.14+ kernel refuses a module failing either check with -ENOEXEC;
+    /// such a module is malformed here.
+    /// </summary>
     private static ImmutableArray<SymbolVersion>? ReadExtendedVersions(ElfCursor elf, SectionTable sections, string source)
     {
         var hasCrcs = sections.TryGet("__version_ext_crcs", out var crcs);
@@ -132,23 +139,21 @@ public static partial class ElfModuleReader
         if (!hasCrcs && !hasNames)
             return null;
         if (hasCrcs != hasNames)
-            throw new ModuleFormatException(source, $"section '{(hasCrcs ? "__version_ext_crcs" : "__version_ext_names")}' without its partner: the loader requires both extended version tables");
-        if (crcs.Size % ModversionLayout.ExtendedCrcSize != 0)
-            throw new ModuleFormatException(source, $"section '__version_ext_crcs' size {crcs.Size} is not a multiple of {ModversionLayout.ExtendedCrcSize}", (long)crcs.Offset);
+            throw new ModuleFormatException(source, $"section '{(hasCrcs ? "__version_ext_crcs" : "__version_ext_names")}' without '{(hasCrcs ? "__version_ext_names" : "__version_ext_crcs")}': extended version crc+name presence does not match (the loader refuses it, -ENOEXEC)");
         var nameBytes = elf.Slice(names.Offset, names.Size, "section '__version_ext_names'");
-        var count = (int)(crcs.Size / ModversionLayout.ExtendedCrcSize);
+        var count = (int)Math.Min(crcs.Size / ModversionLayout.ExtendedCrcSize, int.MaxValue);
+        if ((ulong)count > names.Size)
+            throw new ModuleFormatException(source, $"more extended version crcs than names ({count} CRCs, {names.Size} bytes of names; the loader refuses it, -ENOEXEC)", (long)names.Offset);
         var result = ImmutableArray.CreateBuilder<SymbolVersion>(count);
         for (var i = 0; i < count; i++)
         {
             var end = nameBytes.IndexOf((byte)0);
             if (end < 0)
-                throw new ModuleFormatException(source, $"__version_ext_names holds fewer names than __version_ext_crcs has CRCs ({i} of {count})", (long)names.Offset);
+                throw new ModuleFormatException(source, $"more extended version crcs than names ({count} CRCs, {i} names; the loader refuses it, -ENOEXEC)", (long)names.Offset);
             var crc = elf.U32(crcs.Offset + ((ulong)i * ModversionLayout.ExtendedCrcSize), "__version_ext_crcs entry");
             result.Add(new SymbolVersion(SymbolName(nameBytes[..end]), crc));
             nameBytes = nameBytes[(end + 1)..];
         }
-        if (nameBytes.IndexOfAnyExcept((byte)0) >= 0)
-            throw new ModuleFormatException(source, $"__version_ext_names holds more names than __version_ext_crcs has CRCs ({count})", (long)names.Offset);
         return result.MoveToImmutable();
     }
 

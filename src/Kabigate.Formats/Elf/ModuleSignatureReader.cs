@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Formats.Asn1;
+using System.Security.Cryptography;
 using Kabigate.Abi;
 
 namespace Kabigate.Formats.Elf;
@@ -16,6 +17,7 @@ internal static class ModuleSignatureReader
     private const int SigLenOffset = 8;              // after 5 u8 fields and pad[3]
     private const byte IdTypePkcs7 = 2;              // PKEY_ID_PKCS7
     private const string CommonNameOid = "2.5.4.3";  // id-at-commonName
+    private const string MessageDigestOid = "1.2.840.113549.1.9.4"; // pkcs-9 messageDigest
 
     private static readonly Dictionary<string, string> Digests = new(StringComparer.Ordinal)
     {
@@ -46,7 +48,7 @@ internal static class ModuleSignatureReader
         var der = data.Slice(end - InfoSize - (int)sigLength, (int)sigLength);
         try
         {
-            return ReadPkcs7(der);
+            return ReadPkcs7(der, data[..(end - InfoSize - (int)sigLength)]);
         }
         catch (AsnContentException e)
         {
@@ -54,12 +56,16 @@ internal static class ModuleSignatureReader
         }
     }
 
-    /// <summary>ContentInfo → SignedData → the first SignerInfo: its sid (issuer and serial, or key id) and digest.</summary>
-    private static ModuleSignature ReadPkcs7(ReadOnlySpan<byte> der)
+    /// <summary>
+    /// ContentInfo → SignedData → the first SignerInfo: its sid (issuer and serial, or key id), digest, authenticated
+    /// attributes, signature algorithm and value; and the digest the signature covers, computed over the module's
+    /// bytes before the signature (pkcs7_digest).
+    /// </summary>
+    private static ModuleSignature ReadPkcs7(ReadOnlySpan<byte> der, ReadOnlySpan<byte> content)
     {
-        var content = new AsnReader(der.ToArray(), AsnEncodingRules.BER).ReadSequence();
-        content.ReadObjectIdentifier(); // id-signedData
-        var signedData = content.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)).ReadSequence();
+        var content7 = new AsnReader(der.ToArray(), AsnEncodingRules.BER).ReadSequence();
+        content7.ReadObjectIdentifier(); // id-signedData
+        var signedData = content7.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)).ReadSequence();
         signedData.ReadInteger(); // version
         signedData.ReadSetOf(); // digestAlgorithms
         signedData.ReadSequence(); // encapContentInfo (detached: no content)
@@ -72,19 +78,77 @@ internal static class ModuleSignatureReader
         signer.ReadInteger(); // version
         string? name = null;
         string keyId;
+        byte[] issuer = [], serial = [], subjectKeyId = [];
         if (signer.PeekTag().TagClass == TagClass.ContextSpecific)
         {
-            keyId = Hex(signer.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, 0)));
+            subjectKeyId = signer.ReadOctetString(new Asn1Tag(TagClass.ContextSpecific, 0));
+            keyId = Hex(subjectKeyId);
         }
         else
         {
             var issuerAndSerial = signer.ReadSequence();
+            issuer = issuerAndSerial.PeekEncodedValue().ToArray();
             name = CommonName(issuerAndSerial.ReadSequence());
-            keyId = Hex(issuerAndSerial.ReadIntegerBytes().Span.TrimStart((byte)0));
+            serial = issuerAndSerial.ReadIntegerBytes().Span.TrimStart((byte)0).ToArray();
+            keyId = Hex(serial);
         }
-        var digest = signer.ReadSequence().ReadObjectIdentifier();
-        return new ModuleSignature("PKCS#7", name, keyId, Digests.GetValueOrDefault(digest, digest));
+        var digestOid = signer.ReadSequence().ReadObjectIdentifier();
+        ReadOnlyMemory<byte>? attributes = null;
+        if (signer.HasData && signer.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
+            attributes = signer.ReadEncodedValue();
+        var signatureAlgorithm = signer.ReadSequence().ReadObjectIdentifier();
+        var signature = signer.ReadOctetString();
+        var hash = Digests.GetValueOrDefault(digestOid, digestOid);
+        var (signedDigest, mismatch) = SignedDigest(hash, content, attributes);
+        return new ModuleSignature("PKCS#7", name, keyId, hash)
+        {
+            IssuerName = [.. issuer],
+            SerialNumber = [.. serial],
+            SubjectKeyId = [.. subjectKeyId],
+            SignatureAlgorithm = signatureAlgorithm,
+            SignatureValue = [.. signature],
+            SignedDigest = [.. signedDigest],
+            DigestMismatch = mismatch,
+        };
     }
+
+    /// <summary>
+    /// pkcs7_digest: the content's hash; with authenticated attributes their messageDigest must equal it, and the
+    /// signature then covers the attributes' DER, retagged as a SET. Empty for a hash this reader does not compute.
+    /// </summary>
+    private static (byte[] Digest, string? Mismatch) SignedDigest(string hash, ReadOnlySpan<byte> content, ReadOnlyMemory<byte>? attributes)
+    {
+        var contentDigest = Hash(hash, content);
+        if (contentDigest.Length == 0 || attributes is not { } encoded)
+            return (contentDigest, null);
+        var attrs = new AsnReader(encoded, AsnEncodingRules.BER).ReadSetOf(new Asn1Tag(TagClass.ContextSpecific, 0, true));
+        byte[]? messageDigest = null;
+        while (attrs.HasData)
+        {
+            var attribute = attrs.ReadSequence();
+            if (attribute.ReadObjectIdentifier() == MessageDigestOid)
+                messageDigest = attribute.ReadSetOf().ReadOctetString();
+            else
+                attribute.ReadEncodedValue();
+        }
+        var set = encoded.ToArray();
+        set[0] = 0x31; // [0] IMPLICIT SET OF → SET OF, as RFC 5652 §5.4 signs it
+        var mismatch = messageDigest is null ? "the authenticated attributes carry no messageDigest"
+            : !messageDigest.AsSpan().SequenceEqual(contentDigest) ? "the messageDigest attribute is not the module's digest" : null;
+        return (Hash(hash, set), mismatch);
+    }
+
+    private static byte[] Hash(string algorithm, ReadOnlySpan<byte> data) => algorithm switch
+    {
+        "sha1" => SHA1.HashData(data),
+        "sha256" => SHA256.HashData(data),
+        "sha384" => SHA384.HashData(data),
+        "sha512" => SHA512.HashData(data),
+        "sha3-256" when SHA3_256.IsSupported => SHA3_256.HashData(data),
+        "sha3-384" when SHA3_384.IsSupported => SHA3_384.HashData(data),
+        "sha3-512" when SHA3_512.IsSupported => SHA3_512.HashData(data),
+        _ => [],
+    };
 
     private static string? CommonName(AsnReader name)
     {

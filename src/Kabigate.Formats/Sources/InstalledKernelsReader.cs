@@ -263,6 +263,6 @@ public static class InstalledKernelsReader
         var config = Config(root, kernel);
         var (vermagic, reason, loader) = KernelFacts.Magic(config is null ? null : InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes), inTree, kernel.Release,
             "neither a config nor an in-tree module to take the vermagic from");
-        return (new KernelAbi(kernel.Release, exports, kernel.Directory, vermagic, reason, loader) { ModuleStructSize = KernelFacts.ModuleStructSize(inTree) }, null);
+        return (new KernelAbi(kernel.Release, exports, kernel.Directory, vermagic, reason, loader) { ModuleStructSize = KernelFacts.ModuleStructSize(inTree), UsesExportFlagsTable = KernelFacts.UsesExportFlagsTable(inTree) }, null);
     }
 }

@@ -52,6 +52,25 @@ internal static class KernelFacts
         modules.Where(m => m.InTree && m.ThisModuleSize is not null).GroupBy(m => m.ThisModuleSize!.Value)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => (ulong?)g.Key).FirstOrDefault();
 
+    /// <summary>
+    /// Whether the kernel reads export flags from <c>__kflagstab</c>: its in-tree modules that export symbols carry
+    /// one (true) or none does (false), as the kernel and its modules are built with one layout; null when no in-tree
+    /// module exports anything.
+    /// </summary>
+    public static bool? UsesExportFlagsTable(IEnumerable<ModuleImage> modules)
+    {
+        bool? found = null;
+        foreach (var module in modules)
+        {
+            if (!module.InTree || module.Exports.IsEmpty || module.ExportFlagsTable is not bool has)
+                continue;
+            if (has)
+                return true;
+            found = false;
+        }
+        return found;
+    }
+
     /// <summary>sizeof(struct module) and the BTF facts of a BTF-carrying vmlinux; nulls without one.</summary>
     /// <exception cref="ModuleFormatException">The vmlinux or its BTF is malformed.</exception>
     public static (ulong? ModuleStructSize, BtfFacts? Btf) VmlinuxBtf(byte[]? vmlinux, string source) =>

@@ -40,6 +40,6 @@ internal static class ModuleTreeReader
         var configPath = new[] { Path.Combine(dir, "config"), Path.Combine(boot, $"config-{release}") }.FirstOrDefault(File.Exists);
         var (vermagic, reason, loader) = KernelFacts.Magic(configPath is null ? null : InputFiles.ReadAllBytes(configPath, InputLimits.MaxTextFileBytes), set.Modules, release,
             "the tree has neither a config nor an in-tree module to take the vermagic from");
-        return new KernelAbi(release, exports, dir, vermagic, reason, loader) { ModuleStructSize = KernelFacts.ModuleStructSize(set.Modules) };
+        return new KernelAbi(release, exports, dir, vermagic, reason, loader) { ModuleStructSize = KernelFacts.ModuleStructSize(set.Modules), UsesExportFlagsTable = KernelFacts.UsesExportFlagsTable(set.Modules) };
     }
 }

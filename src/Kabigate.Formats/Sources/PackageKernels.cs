@@ -168,6 +168,7 @@ internal static partial class PackageKernels
         return new KernelAbi(release, exports, source, vermagic, reason, loader, "the package's kernel(sym)/ksym(sym) provides carry CRCs only")
         {
             ModuleStructSize = KernelFacts.ModuleStructSize(payload?.Modules ?? []),
+            UsesExportFlagsTable = KernelFacts.UsesExportFlagsTable(payload?.Modules ?? []),
         };
     }
 
@@ -207,6 +208,7 @@ internal static partial class PackageKernels
         return new KernelAbi(release, exports, source, vermagic, reason, loader)
         {
             ModuleStructSize = KernelFacts.ModuleStructSize(payload.Modules) ?? btfStructSize,
+            UsesExportFlagsTable = KernelFacts.UsesExportFlagsTable(payload.Modules),
             Btf = btf,
         };
     }

@@ -169,7 +169,7 @@ public class ElfModuleReaderTests
         var image = new ElfBuilder { ExtendedVersions = [("a", 1)] }.Build();
         RenameSection(image, "__version_ext_names", "__version_ext_nameX");
         var e = Assert.Throws<ModuleFormatException>(() => ElfModuleReader.Read(image, "e.ko"));
-        Assert.Equal("e.ko: section '__version_ext_crcs' without its partner: the loader requires both extended version tables", e.Message);
+        Assert.Equal("e.ko: section '__version_ext_crcs' without '__version_ext_names': extended version crc+name presence does not match (the loader refuses it, -ENOEXEC)", e.Message);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public class ElfModuleReaderTests
         System.Text.Encoding.ASCII.GetBytes(replacement).CopyTo(image, at);
     }
 
-    private static int SectionHeader(byte[] image, string name)
+    internal static int SectionHeader(byte[] image, string name)
     {
         var shoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan(40));
         var shnum = BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(60));

@@ -52,6 +52,7 @@ public sealed class GoldenWorld : IDisposable
             WriteBytes($"weak-root/lib/modules/{Release1}/extra/{name}.ko", image);
         }
         Write("bad.ko", "not a kernel module\n");
+        WriteSigned();
         Write("stablelist", "[rhel9_x86_64_whitelist]\n\tmisc_register\n\t_printk\n\tfput\n");
         Write("policy.toml", "severities = \"\"\"\nold_fn PASS\nvfs_* PASS\n\"\"\"\n[[waiver]]\nsymbol = \"fput\"\nowner = \"vfs\"\nreason = \"GPL-only on purpose\"\nexpires = 2099-01-01\n");
         Write("bad-policy.toml", "severities = \"\"\"\nold_fn PASS\nfput SOMETIMES\n\"\"\"\n");
@@ -63,6 +64,31 @@ public sealed class GoldenWorld : IDisposable
             "--kernel", Combine("headers", "linux-headers-" + Release3), "--kmods", Combine("kmods"));
         if (exit != 0)
             throw new InvalidOperationException($"the golden store could not be made ({exit}): {stderr}");
+    }
+
+    /// <summary>
+    /// <c>signed/</c>: kg_stable signed with a MOK made here (<c>mok.pem</c>), unsigned, and signed then changed; another
+    /// certificate (<c>other.pem</c>), a file that is no certificate (<c>junk.pem</c>).
+    /// </summary>
+    private void WriteSigned()
+    {
+        var crcs = ParseSymvers(Symvers(Release1));
+        byte[] Stable(string name) => new ElfBuilder
+        {
+            Modinfo = [("license", "GPL"), ("name", name), ("vermagic", Release1 + " SMP preempt mod_unload modversions ")],
+            Versions = [.. new[] { "module_layout", "_printk" }.Select(s => (s, crcs[s]))],
+            Undefined = [("_printk", false)],
+        }.Build();
+        using var mok = new ModuleSigner("kabigate golden MOK", 1);
+        using var other = new ModuleSigner("kabigate other key", 2);
+        Write("signed/mok.pem", mok.Pem);
+        Write("signed/other.pem", other.Pem);
+        Write("signed/junk.pem", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        WriteBytes("signed/kmods/kg_signed.ko", mok.Sign(Stable("kg_signed")));
+        WriteBytes("signed/kmods/kg_unsigned.ko", Stable("kg_unsigned"));
+        var tampered = mok.Sign(Stable("kg_tampered"));
+        tampered[tampered.AsSpan().IndexOf("license=GPL"u8) + "license=".Length] = (byte)'g';
+        WriteBytes("signed/kmods/kg_tampered.ko", tampered);
     }
 
     /// <summary>The fixture folder, <c>$FIXTURES</c>.</summary>
