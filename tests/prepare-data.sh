@@ -37,6 +37,8 @@ apt_install postgresql python3-junitparser
 apt_install dnf python3-dnf libsqlite3-0
 # AFL++ drives the fuzz targets (tests/fuzz.sh); lz4, bzip2 and binutils (objcopy) make some of their seeds.
 apt_install afl++ lz4 bzip2 binutils
+# The service: Debian's chromium for the dashboard's browser tests (Playwright drives it; no browser download), wrk for bench/serve.
+apt_install chromium wrk
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \

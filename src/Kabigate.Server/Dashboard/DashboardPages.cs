@@ -39,13 +39,14 @@ internal static class DashboardPages
         page.P($"The latest {runs.Count} gate runs: new breaks first, then fixes, then what stays broken.");
         foreach (var run in runs)
         {
-            var cases = store.GateRunCases(run.Id).Where(c => TransitionOrder.Contains(c.Transition))
-                .OrderBy(c => Array.IndexOf(TransitionOrder, c.Transition)).ThenBy(c => c.Kmod, StringComparer.Ordinal).ToList();
+            // A line's first release has no transitions: what fails on it is shown as still broken would be.
+            var cases = store.GateRunCases(run.Id).Where(c => TransitionOrder.Contains(c.Transition) || (c.Transition == "first" && c.Outcome == "fails"))
+                .OrderBy(c => c.Transition == "first" ? TransitionOrder.Length : Array.IndexOf(TransitionOrder, c.Transition)).ThenBy(c => c.Kmod, StringComparer.Ordinal).ToList();
             page.Raw($"<h2>{Link($"/kernels/{U(run.Release)}", run.Release)} <small>{Link($"/runs/{run.Id}", $"run {run.Id}")} · {E(run.StartedAt.ToString("u"))} · " +
                 $"{N(run.Kmods)} kmods · {N(run.NewBreaks)} new breaks · {N(run.Fixed)} fixed · {N(run.StillBroken)} still broken</small></h2>\n");
             if (cases.Count == 0)
             {
-                page.P(run.PreviousRelease is null ? "First release of its line here; every registered kmod loads." : $"Nothing changed against {run.PreviousRelease}; nothing broken.");
+                page.P(run.PreviousRelease is null ? "First release of its line here; every registered kmod passes." : $"Against {run.PreviousRelease}: nothing broke, nothing was fixed, nothing is broken.");
                 continue;
             }
             page.Table(["kmod", "transition", "last good", "first bad", "the kernel's words"], cases.Select(c => new[]

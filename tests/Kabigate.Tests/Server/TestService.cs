@@ -19,12 +19,16 @@ public sealed class ServiceCollection;
 /// </summary>
 internal sealed class TestService : IAsyncDisposable
 {
-    private TestService(WebApplication app, string db)
+    private TestService(WebApplication app, string db, string? baseUrl)
     {
         App = app;
         Db = db;
-        Client = app.GetTestClient();
+        BaseUrl = baseUrl;
+        Client = baseUrl is null ? app.GetTestClient() : new HttpClient { BaseAddress = new Uri(baseUrl) };
     }
+
+    /// <summary>Where a service on a real socket listens (<see cref="StartListening"/>), else null.</summary>
+    public string? BaseUrl { get; }
 
     public WebApplication App { get; }
 
@@ -33,18 +37,24 @@ internal sealed class TestService : IAsyncDisposable
     public string Db { get; }
 
     /// <summary>Starts the service on a configuration (its <c>db</c> line is added: a store in <paramref name="folder"/>).</summary>
-    public static async Task<TestService> Start(string folder, string config = "")
+    public static Task<TestService> Start(string folder, string config = "") => Start(folder, config, port: null);
+
+    /// <summary>Starts the service on Kestrel on a free loopback port (for a browser).</summary>
+    public static Task<TestService> StartListening(string folder, string config = "") => Start(folder, config, Formats.Repodata.LoopbackPorts.Free());
+
+    private static async Task<TestService> Start(string folder, string config, int? port)
     {
         var db = Path.Combine(folder, "kabigate.db");
         var path = Path.Combine(folder, "serve.toml");
-        File.WriteAllText(path, $"db = \"{db}\"\nlisten = \"127.0.0.1:1\"\n{config}");
+        File.WriteAllText(path, $"db = \"{db}\"\nlisten = \"127.0.0.1:{port ?? 1}\"\n{config}");
         var app = ServerHost.Build(["--config", path], b =>
         {
-            b.WebHost.UseTestServer();
+            if (port is null)
+                b.WebHost.UseTestServer();
             b.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();
-        return new TestService(app, db);
+        return new TestService(app, db, port is { } p ? $"http://127.0.0.1:{p}" : null);
     }
 
     public HttpClient WithToken(string token)
