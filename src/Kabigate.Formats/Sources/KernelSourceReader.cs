@@ -50,23 +50,24 @@ public static partial class KernelSourceReader
     public static IReadOnlyList<KernelAbi> ReadAll(string source, KernelSourceOptions options)
     {
         if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
-            return [ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options)];
+            return ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options);
         if (RepositorySources.TryParse(source, out var location, out var release))
             return RepositorySources.Kernels(location, release, options);
         if (NamedRelease(source) is var (path, named))
             return ReadAll(path, options with { Release = named });
         if (Directory.Exists(source))
-            return [ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options)];
+            return ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options);
         if (!File.Exists(source))
             throw new ModuleFormatException(source, "no such file or directory");
         var kind = SourceSniffer.SniffFile(source);
         return kind switch
         {
-            SourceKind.Deb => [ReadPackagePayload(source, options)],
+            SourceKind.Deb => ReadPackagePayload(source, options),
+            SourceKind.Iso => [InstallerKernels.FromIso(source, options)],
             SourceKind.Rpm => [PackageKernels.FromRpm(source, options)],
             SourceKind.Symvers => [ReadSymversFile(source, options)],
             SourceKind.Module => throw new ModuleFormatException(source, "this is a kernel module, not a kernel: give it as a module argument"),
-            _ => throw new ModuleFormatException(source, "not a kernel source: expected Module.symvers (plain or compressed), a headers or /lib/modules directory, a .deb or .rpm, or a repository"),
+            _ => throw new ModuleFormatException(source, "not a kernel source: expected Module.symvers (plain or compressed), a headers or /lib/modules directory, a .deb or .rpm, an installer image, or a repository"),
         };
     }
 
@@ -122,7 +123,7 @@ public static partial class KernelSourceReader
         };
     }
 
-    private static KernelAbi ReadDirectory(string dir, KernelSourceOptions options)
+    private static IReadOnlyList<KernelAbi> ReadDirectory(string dir, KernelSourceOptions options)
     {
         var symvers = Path.Combine(dir, "Module.symvers");
         if (File.Exists(symvers))
@@ -132,9 +133,12 @@ public static partial class KernelSourceReader
             var config = Path.Combine(dir, ".config");
             var vmlinux = Path.Combine(dir, "vmlinux");
             var (structSize, btf) = KernelFacts.VmlinuxBtf(File.Exists(vmlinux) ? InputFiles.ReadAllBytes(vmlinux, InputLimits.MaxKernelImageBytes) : null, vmlinux);
-            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir, structSize, btf);
+            return [FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir, structSize, btf)];
         }
-        return ModuleTreeReader.Read(dir, options);
+        var installers = InstallerKernels.FindInDirectory(dir);
+        if (installers.Count > 0)
+            return InstallerKernels.FromFiles(installers, options);
+        return [ModuleTreeReader.Read(dir, options)];
     }
 
     private static string? ReleaseFromHeaders(string dir)
@@ -146,11 +150,18 @@ public static partial class KernelSourceReader
     [GeneratedRegex(@"linux-(?:headers|image)-(?<r>[^_/]+)_[^/]*\.deb$")]
     private static partial Regex DebFileName();
 
-    private static KernelAbi ReadPackagePayload(string path, KernelSourceOptions options)
+    private static IReadOnlyList<KernelAbi> ReadPackagePayload(string path, KernelSourceOptions options)
     {
         PackageKernels.Payload payload;
+        var installer = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         using (var stream = File.OpenRead(path))
-            payload = PackageKernels.Collect(path, DebReader.ReadDataEntries(stream, path, PackageKernels.Payload.Wanted, MaxSymversBytes).Select(e => (e.Path, e.Data)));
+        {
+            var entries = DebReader.ReadDataEntries(stream, path, p => PackageKernels.Payload.Wanted(p) || InstallerKernels.IsPackageMember(p), MaxSymversBytes)
+                .Where(e => !InstallerKernels.IsPackageMember(e.Path) || !installer.TryAdd(e.Path, e.Data));
+            payload = PackageKernels.Collect(path, entries.Select(e => (e.Path, e.Data)));
+        }
+        if (payload.Symvers is null && payload.Vmlinuz is null && installer.Count > 0)
+            return InstallerKernels.FromPackageMembers(path, installer, options);
         if (payload.Symvers is null && payload.Vmlinuz is null)
         {
             throw new ModuleFormatException(path, payload.Modules.Count > 0
@@ -158,6 +169,6 @@ public static partial class KernelSourceReader
                 : "this package holds no Module.symvers, symvers or kernel image: not a kernel headers or kernel image package");
         }
         var fallback = MatchRelease(path, DebFileName()) ?? throw new ModuleFormatException(path, "cannot tell the kernel release of this package: name it PACKAGE#RELEASE (or give --release with a single --kernel)");
-        return PackageKernels.FromPayload(path, payload, fallback, options);
+        return [PackageKernels.FromPayload(path, payload, fallback, options)];
     }
 }

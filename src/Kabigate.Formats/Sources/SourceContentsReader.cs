@@ -77,6 +77,13 @@ public static class SourceContentsReader
     {
         if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
             return !source.StartsWith(AptCache.Prefix + "linux-headers-", StringComparison.Ordinal) && !source.StartsWith(AptCache.Prefix + "linux-image-", StringComparison.Ordinal);
-        return File.Exists(source) && SourceSniffer.SniffFile(source) is SourceKind.Module or SourceKind.Iso;
+        if (!File.Exists(source))
+            return false;
+        return SourceSniffer.SniffFile(source) switch
+        {
+            SourceKind.Module => true,
+            SourceKind.Iso => !InstallerKernels.IsBootIso(source), // a driver update disk, not an installer's boot image
+            _ => false,
+        };
     }
 }
