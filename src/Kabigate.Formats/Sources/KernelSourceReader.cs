@@ -8,7 +8,11 @@ namespace Kabigate.Formats.Sources;
 /// <summary>Options for reading kernel sources.</summary>
 /// <param name="Release">The release to use when the source does not tell it.</param>
 /// <param name="Log">Receives progress lines (downloads).</param>
-public sealed record KernelSourceOptions(string? Release = null, Action<string>? Log = null);
+/// <param name="FetchKernelPackages">
+/// Read a repository's kernels from the kernel packages themselves (downloaded, verified and cached by their
+/// primary.xml checksum) instead of from their kABI provides: what <c>fetch:REPO</c> asks for.
+/// </param>
+public sealed record KernelSourceOptions(string? Release = null, Action<string>? Log = null, bool FetchKernelPackages = false);
 
 /// <summary>
 /// Turns what a user names as a kernel into a <see cref="KernelAbi"/>: a Module.symvers or symvers.gz file,
@@ -52,7 +56,7 @@ public static partial class KernelSourceReader
         if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
             return ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options);
         if (RepositorySources.TryParse(source, out var location, out var release))
-            return RepositorySources.Kernels(location, release, options);
+            return RepositorySources.Kernels(location, release, options with { FetchKernelPackages = options.FetchKernelPackages || RepositorySources.Fetches(source) });
         if (NamedRelease(source) is var (path, named))
             return ReadAll(path, options with { Release = named });
         if (Directory.Exists(source))

@@ -48,7 +48,8 @@ public static class SourceContentsReader
     {
         if (role == SourceRole.Any && RepositorySources.TryParse(source, out var location, out var release) && release is null)
         {
-            var kernels = RepositorySources.KernelPackages(location, null, options).Select(k => k.Kernel).ToList();
+            var kernels = RepositorySources.KernelPackages(location, null, options with { FetchKernelPackages = options.FetchKernelPackages || RepositorySources.Fetches(source) })
+                .Select(k => k.Kernel).ToList();
             return Kmods(source, kernels, null, options);
         }
         if (role == SourceRole.Kernel || (role == SourceRole.Any && !LooksLikeKmods(source)))
