@@ -41,8 +41,11 @@ public static partial class KernelSourceReader
     public static KernelAbi Read(string source, KernelSourceOptions options)
     {
         var kernels = ReadAll(source, options);
-        return kernels.Count == 1 ? kernels[0]
-            : throw new ModuleFormatException(source, $"names {kernels.Count} kernels ({string.Join(", ", kernels.Select(k => k.Release))}): pick one with SOURCE#RELEASE");
+        if (kernels.Count == 1)
+            return kernels[0];
+        if (kernels.Select(k => k.Release).Distinct(StringComparer.Ordinal).Count() == 1)
+            throw new ModuleFormatException(source, $"names {kernels.Count} kernels of release {kernels[0].Release} ({string.Join(", ", kernels.Select(k => k.Source))}): name the directory or file of one");
+        throw new ModuleFormatException(source, $"names {kernels.Count} kernels ({string.Join(", ", kernels.Select(k => k.Release))}): pick one with SOURCE#RELEASE");
     }
 
     /// <summary>

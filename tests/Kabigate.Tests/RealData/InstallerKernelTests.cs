@@ -242,6 +242,34 @@ public sealed class InstallerKernelTests(InstallerFixture fixture) : IClassFixtu
         Assert.Contains(report.Verdicts, v => !v.Loads);
     }
 
+    [RealDataFact("xorriso", "cpio", "xz", "dpkg-deb")]
+    public void MalformedInitramfs_IsOneLine_ExitTwo()
+    {
+        using var temp = new TempDirectory();
+        File.Copy(fixture.BootIso.Vmlinuz, temp.Combine("vmlinuz"));
+        var initrd = File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(fixture.BootIso.Vmlinuz)!, "initrd.img"));
+        foreach (var (damaged, expected) in new[]
+        {
+            (initrd[..(initrd.Length / 2)], "initrd.img@0x0: "),
+            ("not an initramfs"u8.ToArray(), "initrd.img: not an initramfs: starts with '6e6f7420616e'"),
+        })
+        {
+            File.WriteAllBytes(temp.Combine("initrd.img"), damaged);
+            var (exit, stdout, stderr) = CliRunner.Run("check", "--kernel", temp.Path, Data.DriverUpdateDisk);
+            Assert.Equal(2, exit);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"kabigate: ERROR: {temp.Combine(expected)}", line, StringComparison.Ordinal);
+        }
+    }
+
+    [RealDataFact("dpkg-deb")]
+    public void ThePackageNamesTwoInstallers_ASingleKernelVerbSaysHowToPickOne()
+    {
+        var error = Assert.Throws<ModuleFormatException>(() => KernelSourceReader.Read(Data.NetbootDeb, new KernelSourceOptions()));
+        Assert.StartsWith($"{Data.NetbootDeb}: names 2 kernels of release {Data.NetbootRelease} ({Data.NetbootDeb}!usr/lib/debian-installer/images/12/amd64/gtk/debian-installer/amd64, ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("): name the directory or file of one", error.Message, StringComparison.Ordinal);
+    }
+
     private static bool IsDud(string file) => DudKmods.Any(k => file.StartsWith(k + ".ko", StringComparison.Ordinal));
 
     private static string Row(KernelExport e) => $"{e.Symbol} {e.Crc:x8} {e.Module} {e.Kind} {e.Namespace}";
