@@ -37,21 +37,53 @@ internal static partial class InstallerKernels
     /// <summary>Whether a package member is one of a Debian installer's kernel and initramfs.</summary>
     public static bool IsPackageMember(string path) => DebianInstallerMember().IsMatch(path);
 
-    /// <summary>The kernels of the installer images among a package's members (<see cref="IsPackageMember"/>), one per image.</summary>
-    /// <exception cref="ModuleFormatException">An image is malformed, or its kernel or initramfs is missing.</exception>
-    public static IReadOnlyList<KernelAbi> FromPackageMembers(string package, IReadOnlyDictionary<string, byte[]> members, KernelSourceOptions options)
+    /// <summary>
+    /// Collects a package's installer members (<see cref="IsPackageMember"/>) as they stream in, and reads each image
+    /// as soon as its kernel and initramfs have both come, so that a package of several installers holds one at a time.
+    /// </summary>
+    /// <param name="package">The package, named before each member in errors.</param>
+    /// <param name="options">The release, when an image does not tell it.</param>
+    internal sealed class PackageMembers(string package, KernelSourceOptions options)
     {
-        var kernels = new List<KernelAbi>();
-        foreach (var kernelPath in members.Keys.Where(p => p.EndsWith("/linux", StringComparison.Ordinal) || p == "linux").Order(StringComparer.Ordinal))
+        private readonly Dictionary<string, (byte[]? Kernel, byte[]? Initrd)> _pending = new(StringComparer.Ordinal);
+        private readonly List<KernelAbi> _kernels = [];
+
+        /// <summary>Whether any installer member was seen.</summary>
+        public bool Any { get; private set; }
+
+        /// <summary>Takes a member; false when it is not an installer's (the caller reads it as usual).</summary>
+        /// <exception cref="ModuleFormatException">The image it completes is malformed.</exception>
+        public bool TryTake(string path, byte[] data)
         {
-            var directory = kernelPath[..^"linux".Length];
-            if (!members.TryGetValue(directory + "initrd.gz", out var initrd))
-                throw new ModuleFormatException(package, $"installer kernel '{kernelPath}' has no initrd.gz beside it");
+            if (!IsPackageMember(path))
+                return false;
+            Any = true;
+            var slash = path.LastIndexOf('/');
+            var directory = slash < 0 ? "" : path[..(slash + 1)];
+            var (kernel, initrd) = _pending.GetValueOrDefault(directory);
+            if (path.EndsWith("/initrd.gz", StringComparison.Ordinal) || path == "initrd.gz")
+                initrd = data;
+            else
+                kernel = data;
+            if (kernel is null || initrd is null)
+            {
+                _pending[directory] = (kernel, initrd);
+                return true;
+            }
+            _pending.Remove(directory);
             using var stream = new MemoryStream(initrd, writable: false);
-            kernels.Add(FromPair($"{package}!{directory.TrimEnd('/')}", members[kernelPath], kernelPath, stream, directory + "initrd.gz", package, options));
+            _kernels.Add(FromPair($"{package}!{directory.TrimEnd('/')}", kernel, directory + "linux", stream, directory + "initrd.gz", package, options));
+            return true;
         }
-        return kernels.Count > 0 ? kernels
-            : throw new ModuleFormatException(package, "installer initrd.gz without its kernel ('linux') beside it");
+
+        /// <summary>The kernels read, in the package's order.</summary>
+        /// <exception cref="ModuleFormatException">An image lacks its kernel or its initramfs.</exception>
+        public IReadOnlyList<KernelAbi> Kernels()
+        {
+            foreach (var (directory, (kernel, _)) in _pending)
+                throw new ModuleFormatException(package, kernel is null ? $"installer initrd.gz in '{directory}' has no kernel ('linux') beside it" : $"installer kernel '{directory}linux' has no initrd.gz beside it");
+            return [.. _kernels.OrderBy(k => k.Source, StringComparer.Ordinal)];
+        }
     }
 
     /// <summary>

@@ -160,15 +160,15 @@ public static partial class KernelSourceReader
     private static IReadOnlyList<KernelAbi> ReadPackagePayload(string path, KernelSourceOptions options)
     {
         PackageKernels.Payload payload;
-        var installer = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var installer = new InstallerKernels.PackageMembers(path, options);
         using (var stream = File.OpenRead(path))
         {
             var entries = DebReader.ReadDataEntries(stream, path, p => PackageKernels.Payload.Wanted(p) || InstallerKernels.IsPackageMember(p), MaxSymversBytes)
-                .Where(e => !InstallerKernels.IsPackageMember(e.Path) || !installer.TryAdd(e.Path, e.Data));
+                .Where(e => !installer.TryTake(e.Path, e.Data));
             payload = PackageKernels.Collect(path, entries.Select(e => (e.Path, e.Data)));
         }
-        if (payload.Symvers is null && payload.Vmlinuz is null && installer.Count > 0)
-            return InstallerKernels.FromPackageMembers(path, installer, options);
+        if (payload.Symvers is null && payload.Vmlinuz is null && installer.Any)
+            return installer.Kernels();
         if (payload.Symvers is null && payload.Vmlinuz is null)
         {
             throw new ModuleFormatException(path, payload.Modules.Count > 0
