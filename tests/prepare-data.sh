@@ -204,3 +204,23 @@ fi
 
 # Module signature tests: keys and certificates made with openssl; sign-file comes with the headers above.
 apt_install openssl
+# Installer images as kernels (issue 15, part 5): Debian's netboot installer package (its linux and initrd.gz, whose
+# modules come from the installer's udebs), and the headers of the kernel release it boots when apt still has them
+# (the oracle for the ABI the tests recover from its vmlinuz). The boot ISO is built by the tests themselves.
+apt_install cpio xz-utils zstd xorriso kmod
+installer="$data/installer"
+mkdir -p "$installer"
+if ! compgen -G "$installer/debian-installer-12-netboot-amd64_*.deb" >/dev/null; then
+  echo "prepare-data: apt-get download debian-installer-12-netboot-amd64" >&2
+  (cd "$installer" && apt-get download -q debian-installer-12-netboot-amd64 >&2)
+fi
+netboot_deb=$(compgen -G "$installer/debian-installer-12-netboot-amd64_*.deb" | sort | tail -n 1)
+netboot_release=$(dpkg-deb --fsys-tarfile "$netboot_deb" | tar -xO --wildcards '*/text/debian-installer/amd64/initrd.gz' \
+  | gzip -dc | cpio -t --quiet 2>/dev/null | sed -n 's|^lib/modules/\([^/]*\)/.*|\1|p' | sort -u | tail -n 1 || true)
+if [ -n "$netboot_release" ] && ! compgen -G "$data/debs/linux-headers-${netboot_release}_*.deb" >/dev/null \
+  && ! compgen -G "$installer/linux-headers-${netboot_release}_*.deb" >/dev/null \
+  && apt-cache show "linux-headers-$netboot_release" >/dev/null 2>&1; then
+  (cd "$installer" && apt-get download -q "linux-headers-$netboot_release" >&2)
+fi
+echo "NETBOOT_RELEASE=$netboot_release" >>"$data/manifest.env"
+echo "installer: $(basename "$netboot_deb") $(dpkg-deb -f "$netboot_deb" Version) sha256=$(sha256sum "$netboot_deb" | cut -c1-16) (apt-get download); boots $netboot_release" >>"$data/provenance.txt"

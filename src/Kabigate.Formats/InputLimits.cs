@@ -73,4 +73,19 @@ public static class InputLimits
     /// its symbol tables is 30 to 70 MiB.
     /// </summary>
     public const long MaxKernelImageBytes = 192L << 20;
+
+    /// <summary>
+    /// The most an installer's initramfs may decompress to: 2 GiB, streamed (only its modules are held, each under
+    /// <see cref="MaxModuleBytes"/>). Debian 12's graphical netboot initrd.gz is 73 MB and holds 229 MB.
+    /// </summary>
+    public const long MaxInitrdBytes = 2L << 30;
+
+    /// <summary>
+    /// How many times its compressed size an initramfs may expand to (below <see cref="MaxInitrdBytes"/>): 64. Real ones
+    /// expand about 3 times (gzip, kernel modules) or barely (xz around modules that are already .ko.xz).
+    /// </summary>
+    public const int MaxInitrdExpansion = 64;
+
+    /// <summary>The most entries one initramfs may hold: 1 Mi (Debian's netboot initrds hold 2,387 and 3,800).</summary>
+    public const int MaxInitrdEntries = 1 << 20;
 }

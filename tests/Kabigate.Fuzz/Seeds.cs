@@ -90,6 +90,9 @@ internal static class Seeds
         byte[] newc = RpmBytes.Cpio(files);
         yield return ("cpio", "newc", newc);
         yield return ("cpio", "crc", RpmBytes.Cpio(files, "070702"));
+        yield return ("initrd", "newc", newc);
+        yield return ("initrd", "gz", Tools.Compress("gzip", newc, "-n"));
+        yield return ("initrd", "early-then-xz", [.. newc, .. new byte[512], .. Tools.Compress("xz", [.. newc, .. newc], "--check=crc32")]);
         yield return ("rpm", "plain.rpm", RpmBytes.Package(newc));
         yield return ("rpm", "gz.rpm", RpmBytes.Package(Tools.Compress("gzip", newc, "-n"), RpmBytes.MainTags("gzip")));
         yield return ("rpm", "xz.rpm", RpmBytes.Package(Tools.Compress("xz", newc), RpmBytes.MainTags("xz")));

@@ -3,6 +3,7 @@ using Kabigate.Abi;
 using Kabigate.Formats;
 using Kabigate.Formats.Deb;
 using Kabigate.Formats.Elf;
+using Kabigate.Formats.Installer;
 using Kabigate.Formats.Iso;
 using Kabigate.Formats.Kernel;
 using Kabigate.Formats.Repodata;
@@ -41,6 +42,7 @@ internal static class Targets
         ["repomd"] = data => Consume(RepomdReader.Read(new MemoryStream(data), Source)),
         ["primary"] = data => Consume(PrimaryReader.Read(new MemoryStream(data), Source).ToList()),
         ["iso"] = Iso,
+        ["initrd"] = data => Consume(InitrdReader.ReadEntries(new MemoryStream(data), Source, _ => true, MaxEntryBytes).ToList()),
         ["vmlinuz"] = data => Consume(VmlinuxReader.ReadExports(data, Source)),
         ["stablelist"] = data => Consume(StablelistReader.Read(data, Source)),
         ["policy"] = Policy,

@@ -59,6 +59,7 @@ public static class StoreAccess
     {
         ArgumentNullException.ThrowIfNull(argument);
         return argument.StartsWith(AptCache.Prefix, StringComparison.Ordinal)
+            || argument.StartsWith(RepositorySources.FetchPrefix, StringComparison.Ordinal)
             || argument.Contains("://", StringComparison.Ordinal)
             || File.Exists(argument)
             || Directory.Exists(argument)

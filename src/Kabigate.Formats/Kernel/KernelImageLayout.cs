@@ -18,6 +18,9 @@ internal static class BzImageLayout
     public const int VersionOffset = HeaderMagicOffset + 4;   // u16 version: boot protocol, major << 8 | minor
     public const ushort PayloadFieldsVersion = 0x0208;        // payload_offset and payload_length appeared in 2.08
 
+    public const int KernelVersionOffset = 0x20e;   // u16 kernel_version: the version string's offset, less 0x200
+    public const int KernelVersionBase = 0x200;     // "...points to a null-terminated human-readable kernel version string, less 0x200"
+
     public const int PayloadOffsetOffset = 0x248;   // u32 payload_offset: from the start of the protected-mode code
     public const int PayloadLengthOffset = PayloadOffsetOffset + 4; // u32 payload_length
     public const int HeaderEnd = PayloadLengthOffset + 4;      // the bytes the reader needs

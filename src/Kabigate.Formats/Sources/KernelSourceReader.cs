@@ -8,7 +8,11 @@ namespace Kabigate.Formats.Sources;
 /// <summary>Options for reading kernel sources.</summary>
 /// <param name="Release">The release to use when the source does not tell it.</param>
 /// <param name="Log">Receives progress lines (downloads).</param>
-public sealed record KernelSourceOptions(string? Release = null, Action<string>? Log = null);
+/// <param name="FetchKernelPackages">
+/// Read a repository's kernels from the kernel packages themselves (downloaded, verified and cached by their
+/// primary.xml checksum) instead of from their kABI provides: what <c>fetch:REPO</c> asks for.
+/// </param>
+public sealed record KernelSourceOptions(string? Release = null, Action<string>? Log = null, bool FetchKernelPackages = false);
 
 /// <summary>
 /// Turns what a user names as a kernel into a <see cref="KernelAbi"/>: a Module.symvers or symvers.gz file,
@@ -37,8 +41,11 @@ public static partial class KernelSourceReader
     public static KernelAbi Read(string source, KernelSourceOptions options)
     {
         var kernels = ReadAll(source, options);
-        return kernels.Count == 1 ? kernels[0]
-            : throw new ModuleFormatException(source, $"names {kernels.Count} kernels ({string.Join(", ", kernels.Select(k => k.Release))}): pick one with SOURCE#RELEASE");
+        if (kernels.Count == 1)
+            return kernels[0];
+        if (kernels.Select(k => k.Release).Distinct(StringComparer.Ordinal).Count() == 1)
+            throw new ModuleFormatException(source, $"names {kernels.Count} kernels of release {kernels[0].Release} ({string.Join(", ", kernels.Select(k => k.Source))}): name the directory or file of one");
+        throw new ModuleFormatException(source, $"names {kernels.Count} kernels ({string.Join(", ", kernels.Select(k => k.Release))}): pick one with SOURCE#RELEASE");
     }
 
     /// <summary>
@@ -50,23 +57,24 @@ public static partial class KernelSourceReader
     public static IReadOnlyList<KernelAbi> ReadAll(string source, KernelSourceOptions options)
     {
         if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
-            return [ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options)];
+            return ReadPackagePayload(AptCache.Fetch(source[AptCache.Prefix.Length..], options.Log), options);
         if (RepositorySources.TryParse(source, out var location, out var release))
-            return RepositorySources.Kernels(location, release, options);
+            return RepositorySources.Kernels(location, release, options with { FetchKernelPackages = options.FetchKernelPackages || RepositorySources.Fetches(source) });
         if (NamedRelease(source) is var (path, named))
             return ReadAll(path, options with { Release = named });
         if (Directory.Exists(source))
-            return [ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options)];
+            return ReadDirectory(Path.GetFullPath(source).TrimEnd('/'), options);
         if (!File.Exists(source))
             throw new ModuleFormatException(source, "no such file or directory");
         var kind = SourceSniffer.SniffFile(source);
         return kind switch
         {
-            SourceKind.Deb => [ReadPackagePayload(source, options)],
+            SourceKind.Deb => ReadPackagePayload(source, options),
+            SourceKind.Iso => [InstallerKernels.FromIso(source, options)],
             SourceKind.Rpm => [PackageKernels.FromRpm(source, options)],
             SourceKind.Symvers => [ReadSymversFile(source, options)],
             SourceKind.Module => throw new ModuleFormatException(source, "this is a kernel module, not a kernel: give it as a module argument"),
-            _ => throw new ModuleFormatException(source, "not a kernel source: expected Module.symvers (plain or compressed), a headers or /lib/modules directory, a .deb or .rpm, or a repository"),
+            _ => throw new ModuleFormatException(source, "not a kernel source: expected Module.symvers (plain or compressed), a headers or /lib/modules directory, a .deb or .rpm, an installer image, or a repository"),
         };
     }
 
@@ -122,7 +130,7 @@ public static partial class KernelSourceReader
         };
     }
 
-    private static KernelAbi ReadDirectory(string dir, KernelSourceOptions options)
+    private static IReadOnlyList<KernelAbi> ReadDirectory(string dir, KernelSourceOptions options)
     {
         var symvers = Path.Combine(dir, "Module.symvers");
         if (File.Exists(symvers))
@@ -132,9 +140,12 @@ public static partial class KernelSourceReader
             var config = Path.Combine(dir, ".config");
             var vmlinux = Path.Combine(dir, "vmlinux");
             var (structSize, btf) = KernelFacts.VmlinuxBtf(File.Exists(vmlinux) ? InputFiles.ReadAllBytes(vmlinux, InputLimits.MaxKernelImageBytes) : null, vmlinux);
-            return FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir, structSize, btf);
+            return [FromHeaders(release, SymversReader.Read(symvers), File.Exists(config) ? InputFiles.ReadAllBytes(config, InputLimits.MaxTextFileBytes) : null, dir, structSize, btf)];
         }
-        return ModuleTreeReader.Read(dir, options);
+        var installers = InstallerKernels.FindInDirectory(dir);
+        if (installers.Count > 0)
+            return InstallerKernels.FromFiles(installers, options);
+        return [ModuleTreeReader.Read(dir, options)];
     }
 
     private static string? ReleaseFromHeaders(string dir)
@@ -146,11 +157,18 @@ public static partial class KernelSourceReader
     [GeneratedRegex(@"linux-(?:headers|image)-(?<r>[^_/]+)_[^/]*\.deb$")]
     private static partial Regex DebFileName();
 
-    private static KernelAbi ReadPackagePayload(string path, KernelSourceOptions options)
+    private static IReadOnlyList<KernelAbi> ReadPackagePayload(string path, KernelSourceOptions options)
     {
         PackageKernels.Payload payload;
+        var installer = new InstallerKernels.PackageMembers(path, options);
         using (var stream = File.OpenRead(path))
-            payload = PackageKernels.Collect(path, DebReader.ReadDataEntries(stream, path, PackageKernels.Payload.Wanted, MaxSymversBytes).Select(e => (e.Path, e.Data)));
+        {
+            var entries = DebReader.ReadDataEntries(stream, path, p => PackageKernels.Payload.Wanted(p) || InstallerKernels.IsPackageMember(p), MaxSymversBytes)
+                .Where(e => !installer.TryTake(e.Path, e.Data));
+            payload = PackageKernels.Collect(path, entries.Select(e => (e.Path, e.Data)));
+        }
+        if (payload.Symvers is null && payload.Vmlinuz is null && installer.Any)
+            return installer.Kernels();
         if (payload.Symvers is null && payload.Vmlinuz is null)
         {
             throw new ModuleFormatException(path, payload.Modules.Count > 0
@@ -158,6 +176,6 @@ public static partial class KernelSourceReader
                 : "this package holds no Module.symvers, symvers or kernel image: not a kernel headers or kernel image package");
         }
         var fallback = MatchRelease(path, DebFileName()) ?? throw new ModuleFormatException(path, "cannot tell the kernel release of this package: name it PACKAGE#RELEASE (or give --release with a single --kernel)");
-        return PackageKernels.FromPayload(path, payload, fallback, options);
+        return [PackageKernels.FromPayload(path, payload, fallback, options)];
     }
 }

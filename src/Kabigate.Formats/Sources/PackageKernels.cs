@@ -135,8 +135,16 @@ internal static partial class PackageKernels
     /// <summary>Reads a kernel RPM.</summary>
     public static KernelAbi FromRpm(string path, KernelSourceOptions options)
     {
-        var package = RpmReader.Read(path);
-        var payload = Collect(path, RpmReader.ReadPayloadEntries(path, Payload.Wanted, MaxMemberBytes).Select(e => (e.Path, e.Data)));
+        using var stream = File.OpenRead(path);
+        return FromRpm(stream, path, options);
+    }
+
+    /// <summary>Reads a kernel RPM from a seekable stream at its start.</summary>
+    public static KernelAbi FromRpm(Stream rpm, string path, KernelSourceOptions options)
+    {
+        var package = RpmReader.Read(rpm, path);
+        rpm.Position = 0;
+        var payload = Collect(path, RpmReader.ReadPayloadEntries(rpm, path, Payload.Wanted, MaxMemberBytes).Select(e => (e.Path, e.Data)));
         var releaseFromPackage = package.Provides.FirstOrDefault(p => p.Name is "kernel-uname-r" or "kernel-core-uname-r")?.Version
             ?? $"{package.Version}-{package.Release}.{package.Arch}";
         if (payload.Symvers is not null || payload.Vmlinuz is not null)

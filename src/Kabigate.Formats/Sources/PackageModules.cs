@@ -67,7 +67,9 @@ internal static class PackageModules
             : image.Entries.Where(e => !e.IsDirectory && e.Path.EndsWith(".rpm", StringComparison.Ordinal)).ToList();
         if (rpms.Count == 0)
         {
-            errors.Add(new SourceError(path, $"{path}: the image holds no driver update disk (rhdd3) and no .rpm"));
+            errors.Add(new SourceError(path, InstallerKernels.HasPxeboot(image)
+                ? $"{path}: this is an installer's boot image (images/pxeboot/vmlinuz and initrd.img), a kernel: give it as --kernel"
+                : $"{path}: the image holds no driver update disk (rhdd3) and no .rpm"));
             return;
         }
         foreach (var entry in rpms)

@@ -5,14 +5,26 @@ namespace Kabigate.Formats.Sources;
 
 /// <summary>
 /// RPM repositories as sources: a directory holding <c>repodata/repomd.xml</c>, or an http(s):// base URL, with an
-/// optional <c>#RELEASE</c> naming one kernel. Kernels come from primary metadata alone (their kABI provides); kmod
-/// packages are downloaded only when their modules are needed.
+/// optional <c>#RELEASE</c> naming one kernel. Kernels come from primary metadata alone (their kABI provides), or,
+/// for <c>fetch:REPO</c>, from the kernel packages themselves; kmod packages are downloaded only when their modules
+/// are needed.
 /// </summary>
 public static class RepositorySources
 {
-    /// <summary>Splits <c>LOCATION[#RELEASE]</c> when LOCATION is a repository.</summary>
+    /// <summary>
+    /// The prefix that reads a repository's kernels from their packages (<c>fetch:https://…</c>, <c>fetch:DIR</c>):
+    /// symvers with export kinds and namespaces, the config's vermagic and loader options, the modules' exports.
+    /// </summary>
+    public const string FetchPrefix = "fetch:";
+
+    /// <summary>Whether the source asks for the kernel packages themselves (<see cref="FetchPrefix"/>).</summary>
+    public static bool Fetches(string source) => source.StartsWith(FetchPrefix, StringComparison.Ordinal);
+
+    /// <summary>Splits <c>[fetch:]LOCATION[#RELEASE]</c> when LOCATION is a repository.</summary>
     public static bool TryParse(string source, out string location, out string? release)
     {
+        if (Fetches(source))
+            source = source[FetchPrefix.Length..];
         var hash = source.LastIndexOf('#');
         location = hash < 0 ? source : source[..hash];
         release = hash < 0 ? null : source[(hash + 1)..];
@@ -38,7 +50,8 @@ public static class RepositorySources
     /// <exception cref="ModuleFormatException">The repository cannot be read.</exception>
     public static IReadOnlyList<(RepoPackage Package, KernelAbi Kernel)> KernelPackages(string location, string? release, KernelSourceOptions options)
     {
-        using var repository = RpmRepository.Open(location);
+        // Downloads are noted only when packages are fetched (they can be large); metadata alone stays quiet.
+        using var repository = RpmRepository.Open(location, options.FetchKernelPackages && options.Log is not null ? RpmRepositoryOptions.Default with { Log = options.Log } : null);
         var kernels = new List<(RepoPackage, KernelAbi)>();
         foreach (var package in repository.ReadPackages())
         {
@@ -51,7 +64,15 @@ public static class RepositorySources
             if (release is not null && packageRelease != release)
                 continue;
             var provides = classified.Provides.Select(p => (p.Name, p.Operator, p.Version));
-            var kernel = PackageKernels.FromProvides(provides, $"{location}#{packageRelease} ({package.LocationHref})", options.Release ?? packageRelease);
+            var source = $"{location}#{packageRelease} ({package.LocationHref})";
+            var kernel = PackageKernels.FromProvides(provides, source, options.Release ?? packageRelease);
+            if (kernel is not null && options.FetchKernelPackages)
+            {
+                // The package itself, verified against primary.xml's checksum before it is read (and cached by it). Its
+                // files name the release as uname -r says it (kernel-uname-r may spell it as an RPM version).
+                using var stream = repository.OpenPackage(package);
+                kernel = PackageKernels.FromRpm(stream, source, options);
+            }
             if (kernel is not null)
                 kernels.Add((package, kernel));
         }

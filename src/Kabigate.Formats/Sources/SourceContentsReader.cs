@@ -48,7 +48,8 @@ public static class SourceContentsReader
     {
         if (role == SourceRole.Any && RepositorySources.TryParse(source, out var location, out var release) && release is null)
         {
-            var kernels = RepositorySources.KernelPackages(location, null, options).Select(k => k.Kernel).ToList();
+            var kernels = RepositorySources.KernelPackages(location, null, options with { FetchKernelPackages = options.FetchKernelPackages || RepositorySources.Fetches(source) })
+                .Select(k => k.Kernel).ToList();
             return Kmods(source, kernels, null, options);
         }
         if (role == SourceRole.Kernel || (role == SourceRole.Any && !LooksLikeKmods(source)))
@@ -77,6 +78,13 @@ public static class SourceContentsReader
     {
         if (source.StartsWith(AptCache.Prefix, StringComparison.Ordinal))
             return !source.StartsWith(AptCache.Prefix + "linux-headers-", StringComparison.Ordinal) && !source.StartsWith(AptCache.Prefix + "linux-image-", StringComparison.Ordinal);
-        return File.Exists(source) && SourceSniffer.SniffFile(source) is SourceKind.Module or SourceKind.Iso;
+        if (!File.Exists(source))
+            return false;
+        return SourceSniffer.SniffFile(source) switch
+        {
+            SourceKind.Module => true,
+            SourceKind.Iso => !InstallerKernels.IsBootIso(source), // a driver update disk, not an installer's boot image
+            _ => false,
+        };
     }
 }

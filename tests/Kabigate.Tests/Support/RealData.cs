@@ -30,7 +30,18 @@ internal sealed class RealData
         NewerReleases = manifest.GetValueOrDefault("NEWER_RELEASES", "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         NewerBuildRelease = manifest.GetValueOrDefault("NEWER_BUILD_RELEASE", "");
         NewerHeaders = manifest.GetValueOrDefault("NEWER_HEADERS", "");
+        NetbootRelease = manifest.GetValueOrDefault("NETBOOT_RELEASE", "");
     }
+
+    /// <summary>The release Debian's netboot installer boots (its initrd's lib/modules/R), as prepare-data.sh read it with cpio.</summary>
+    public string NetbootRelease { get; }
+
+    /// <summary>Debian's <c>debian-installer-12-netboot-amd64</c> package (apt-get download into DATA/installer).</summary>
+    public string NetbootDeb => Directory.EnumerateFiles(Path.Combine(Root, "installer"), "debian-installer-12-netboot-amd64_*.deb").Order(StringComparer.Ordinal).Last();
+
+    /// <summary>The headers package of <see cref="NetbootRelease"/> (DATA/debs or DATA/installer), or null when apt no longer has it.</summary>
+    public string? NetbootHeadersDeb =>
+        new[] { "debs", "installer" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d), $"linux-headers-{NetbootRelease}_*.deb")).FirstOrDefault();
 
     public static RealData Instance => Shared.Value;
 
