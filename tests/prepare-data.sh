@@ -37,6 +37,9 @@ apt_install postgresql python3-junitparser
 apt_install dnf python3-dnf libsqlite3-0
 # AFL++ drives the fuzz targets (tests/fuzz.sh); lz4, bzip2 and binutils (objcopy) make some of their seeds.
 apt_install afl++ lz4 bzip2 binutils
+# kabigate's own packages (packaging/build-packages.sh) and their checks: rpmbuild, dpkg-deb and dpkg-shlibdeps build
+# them; rpmlint, lintian, man (man-db, groff) and systemd-analyze (systemd) check them.
+apt_install rpm dpkg-dev rpmlint lintian man-db groff-base systemd
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \
