@@ -57,7 +57,7 @@ public class PackageTests
         Assert.Equal(Packages.Versions["VERSION"] + "\n", Tools.RunOk(binary, "--version"));
         Assert.Contains("\nkabigate = /usr/bin/kabigate\n", File.ReadAllText(Path.Combine(root, "etc", "dnf", "plugins", "kabigate.conf")), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(root, HostPluginPath.TrimStart('/'), "kabigate.py")));
-        var (exit, stdout, stderr) = Tools.Run("rpm", "--root", root, "-V", "kabigate");
+        var (exit, stdout, stderr) = Tools.Run("rpm", "--root", root, "-V", "--nodeps", "kabigate");
         Assert.True(exit == 0, stdout + stderr);
 
         var serve = Path.Combine(root, "etc", "kabigate", "serve.toml");
@@ -65,22 +65,32 @@ public class PackageTests
         Rpm(root, "-U", "--replacepkgs", "--nodeps", Packages.Rpm);
         Assert.EndsWith("listen = \"http://0.0.0.0:9000\"\n", File.ReadAllText(serve), StringComparison.Ordinal);
 
-        Rpm(root, "-e", "kabigate");
+        RpmSaying(root, ["warning: /etc/kabigate/serve.toml saved as /etc/kabigate/serve.toml.rpmsave"], "-e", "kabigate");
         Assert.False(File.Exists(binary));
         Assert.EndsWith("listen = \"http://0.0.0.0:9000\"\n", File.ReadAllText(serve + ".rpmsave"), StringComparison.Ordinal);
     }
 
-    /// <summary>rpm --root ROOT -i --nodeps: the root has no libc package to meet the binary's library requirements.</summary>
-    internal static void Install(string root) => Rpm(root, "-i", "--nodeps", Packages.Rpm);
+    /// <summary>
+    /// rpm --root ROOT -i --nodeps (the root has no libc package to meet the binary's library requirements), after
+    /// importing the signing key, as an administrator imports the vendor's.
+    /// </summary>
+    internal static void Install(string root)
+    {
+        Rpm(root, "--import", Packages.SigningPublicKey);
+        Rpm(root, "-i", "--nodeps", Packages.Rpm);
+    }
 
     /// <summary>rpm --root ROOT ARGS, which must succeed and say nothing but Debian's rpm's alien notice.</summary>
-    private static void Rpm(string root, params string[] args)
+    private static void Rpm(string root, params string[] args) => RpmSaying(root, [], args);
+
+    /// <summary>rpm --root ROOT ARGS, which must succeed and say exactly <paramref name="expected"/> on stderr, besides Debian's rpm's alien notice.</summary>
+    private static void RpmSaying(string root, string[] expected, params string[] args)
     {
         string[] all = ["--root", root, .. args];
         var (exit, stdout, stderr) = Tools.Run("rpm", all);
         // Debian's rpm says, on every install, to use alien instead: nothing else may be said (a failed scriptlet would be).
         var said = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("rpm: RPM should not be used directly", StringComparison.Ordinal) && !l.StartsWith("rpm: However assuming you know", StringComparison.Ordinal));
-        Assert.True(exit == 0 && !said.Any(), $"rpm {string.Join(' ', all)}: {exit} {stdout}{stderr}");
+        Assert.True(exit == 0 && said.SequenceEqual(expected), $"rpm {string.Join(' ', all)}: {exit} {stdout}{stderr}");
     }
 
     [ToolFact("git", "rpmbuild", "rpmsign", "gpg", "dpkg-deb", "dpkg-shlibdeps", "gzip", "md5sum", "dpkg")]
@@ -94,7 +104,7 @@ public class PackageTests
                 "/etc/dnf/plugins/kabigate.conf", "/etc/kabigate/serve.toml", "/lib/systemd/system/kabigate.service", "/usr/bin/kabigate",
                 "/usr/lib/python3/dist-packages/dnf-plugins/kabigate.py", "/usr/share/bash-completion/completions/kabigate",
                 "/usr/share/doc/kabigate/README.md", "/usr/share/doc/kabigate/changelog.gz", "/usr/share/doc/kabigate/copyright",
-                "/usr/share/doc/kabigate/kabigate.md", "/usr/share/man/man1/kabigate.1.gz",
+                "/usr/share/doc/kabigate/kabigate.md", "/usr/share/lintian/overrides/kabigate", "/usr/share/man/man1/kabigate.1.gz",
             }.Order(StringComparer.Ordinal),
             files);
         Assert.All(listing, l => Assert.Contains(" root/root ", l, StringComparison.Ordinal));
