@@ -50,6 +50,7 @@ public class PackageGateTests(DnfWorld world)
         Tools.RunBytes("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "kabigate rpmdb test <rpmdb@kabigate.invalid>", "rsa2048", "sign", "never"], environment: environment);
         var key = gnupg.Combine("key.asc");
         File.WriteAllBytes(key, Tools.RunBytes("gpg", ["--armor", "--export", "rpmdb@kabigate.invalid"], environment: environment));
+        Tools.Execute("gpgconf", ["--kill", "gpg-agent"], environment: environment);
         Tools.RunOk("rpm", "--root", root.InstallRoot, "--import", key);
         var listed = root.RpmQa();
         Assert.Single(listed, p => p.StartsWith("gpg-pubkey-", StringComparison.Ordinal));

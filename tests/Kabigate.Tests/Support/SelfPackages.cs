@@ -69,6 +69,7 @@ internal sealed class SelfPackages
             if (exit != 0)
                 throw new InvalidOperationException($"packaging/build-packages.sh exited {exit}: {Encoding.UTF8.GetString(stdout)}{stderr}");
             File.WriteAllBytes(Path.Combine(building, "signing-key.asc"), Tools.RunBytes("gpg", ["--armor", "--export", SigningKey], environment: environment));
+            Tools.Execute("gpgconf", ["--kill", "gpg-agent"], environment: environment); // the agent signing started
             foreach (var old in System.IO.Directory.EnumerateDirectories(cache).Where(d => d != building && d != gnupg))
                 System.IO.Directory.Delete(old, recursive: true);
             System.IO.Directory.Move(building, directory);
