@@ -39,6 +39,9 @@ apt_install dnf python3-dnf libsqlite3-0
 apt_install afl++ lz4 bzip2 binutils
 # The service: Debian's chromium for the dashboard's browser tests (Playwright drives it; no browser download), wrk for bench/serve.
 apt_install chromium wrk
+# kabigate's own packages (packaging/build-packages.sh) and their checks: rpmbuild, dpkg-deb and dpkg-shlibdeps build
+# them; rpmlint, lintian, man (man-db, groff) and systemd-analyze (systemd) check them.
+apt_install rpm dpkg-dev rpmlint lintian man-db groff-base systemd
 
 preferred=(47 50 53 54 55 56)
 mapfile -t offered < <(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' \

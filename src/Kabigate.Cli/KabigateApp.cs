@@ -17,29 +17,7 @@ public static class KabigateApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var cli = new CliContext(new TerminalSafeWriter(stdout), new Diagnostics(stderr));
-        var root = new RootCommand("kabigate: will each out-of-tree kernel module load on each kernel release? Decided with the kernel loader's own rules, before anything is installed.\n" + ExitCodes.Help)
-        {
-            CheckCommand.Create(cli),
-            WhyCommand.Create(cli),
-            InspectCommand.Create(cli),
-            IngestCommand.Create(cli),
-            KernelsCommand.Create(cli),
-            KmodsCommand.Create(cli),
-            DiffCommand.Create(cli),
-            HistoryCommand.Create(cli),
-            MatrixCommand.Create(cli),
-            CompatibleCommand.Create(cli),
-            KmodsForCommand.Create(cli),
-            GreylistCommand.Create(cli),
-            GateCommand.Create(cli),
-            PublishGatedCommand.Create(cli),
-            MaskCommand.Create(cli),
-            HoldCommand.Create(cli),
-            InstallDnfPluginCommand.Create(cli),
-            WeakUpdatesCommand.Create(cli),
-            ServeCommand.Create(cli),
-            TokenCommand.Create(cli),
-        };
+        var root = CreateRoot(cli);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
@@ -63,4 +41,31 @@ public static class KabigateApp
             return ExitCodes.Error;
         }
     }
+
+    /// <summary>The root command and every verb: the tree the man page and the completion are generated from.</summary>
+    internal static RootCommand CreateRoot(CliContext cli) =>
+        new RootCommand("kabigate: will each out-of-tree kernel module load on each kernel release? Decided with the kernel loader's own rules, before anything is installed.\n" + ExitCodes.Help)
+        {
+            CheckCommand.Create(cli),
+            WhyCommand.Create(cli),
+            InspectCommand.Create(cli),
+            IngestCommand.Create(cli),
+            KernelsCommand.Create(cli),
+            KmodsCommand.Create(cli),
+            DiffCommand.Create(cli),
+            HistoryCommand.Create(cli),
+            MatrixCommand.Create(cli),
+            CompatibleCommand.Create(cli),
+            KmodsForCommand.Create(cli),
+            GreylistCommand.Create(cli),
+            GateCommand.Create(cli),
+            PublishGatedCommand.Create(cli),
+            MaskCommand.Create(cli),
+            HoldCommand.Create(cli),
+            InstallDnfPluginCommand.Create(cli),
+            WeakUpdatesCommand.Create(cli),
+            ServeCommand.Create(cli),
+            TokenCommand.Create(cli),
+            GenerateCommand.Create(cli),
+        };
 }

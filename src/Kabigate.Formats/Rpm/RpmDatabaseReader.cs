@@ -106,7 +106,7 @@ public static class RpmDatabaseReader
 
     /// <summary>Reads every package of an rpmdb.sqlite file.</summary>
     /// <param name="path">The file.</param>
-    /// <returns>The packages in <c>hnum</c> order.</returns>
+    /// <returns>The packages in <c>hnum</c> order (imported signing keys, rpm's <c>gpg-pubkey</c> headers, left out).</returns>
     /// <exception cref="ModuleFormatException">
     /// The file cannot be opened, is not an sqlite database or has no <c>Packages</c> table, or a header is malformed
     /// (the error names it <c>PATH#hnum</c>).
@@ -143,6 +143,9 @@ public static class RpmDatabaseReader
                     byte* blob = api.ColumnBlob(statement, 1);
                     int length = api.ColumnBytes(statement, 1);
                     var header = RpmReader.ReadHeaderBlob(blob is null ? [] : new ReadOnlySpan<byte>(blob, length), $"{path}#{hnum}");
+                    // rpm --import stores each key as a header named gpg-pubkey with no ARCH: a key, not a package.
+                    if (header.GetString(RpmTag.Name) == "gpg-pubkey" && header.GetString(RpmTag.Arch) is null)
+                        continue;
                     packages.Add(RpmPackage.FromHeader(header));
                 }
 

@@ -40,6 +40,23 @@ public class PackageGateTests(DnfWorld world)
         Assert.Equal(database.Packages.Select(p => p.Nevra), RpmDatabaseReader.Read(root.InstallRoot, root.DbPath).Packages.Select(p => p.Nevra));
     }
 
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c", "gpg")]
+    public void RpmDatabase_AnImportedSigningKey_IsNotAPackage()
+    {
+        // Every RHEL system has keys in its rpm database (rpm --import): gpg-pubkey-ID-DATE headers without ARCH.
+        var root = world.NewRoot("base-hold", "updates-hold");
+        using var gnupg = new TempDirectory();
+        var environment = new Dictionary<string, string> { ["GNUPGHOME"] = gnupg.Path };
+        Tools.RunBytes("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "kabigate rpmdb test <rpmdb@kabigate.invalid>", "rsa2048", "sign", "never"], environment: environment);
+        var key = gnupg.Combine("key.asc");
+        File.WriteAllBytes(key, Tools.RunBytes("gpg", ["--armor", "--export", "rpmdb@kabigate.invalid"], environment: environment));
+        Tools.Execute("gpgconf", ["--kill", "gpg-agent"], environment: environment);
+        Tools.RunOk("rpm", "--root", root.InstallRoot, "--import", key);
+        var listed = root.RpmQa();
+        Assert.Single(listed, p => p.StartsWith("gpg-pubkey-", StringComparison.Ordinal));
+        Assert.Equal(listed.Where(p => !p.StartsWith("gpg-pubkey-", StringComparison.Ordinal)), RpmDatabaseReader.Read(root.InstallRoot).Packages.Select(p => p.Nevra).Order(StringComparer.Ordinal));
+    }
+
     [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void RpmDatabase_BadInput_OneLineEach()
     {
