@@ -37,6 +37,7 @@ public static class KabigateApp
             HoldCommand.Create(cli),
             InstallDnfPluginCommand.Create(cli),
             WeakUpdatesCommand.Create(cli),
+            RebuildCommand.Create(cli),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)

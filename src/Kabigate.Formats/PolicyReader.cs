@@ -171,7 +171,7 @@ public static class PolicyReader
     /// recursion never nears its own limit and its time stays short. Brackets inside strings and comments are not counted;
     /// a table header's <c>[[</c> is a line's first token and not nesting.
     /// </summary>
-    private static void CheckDepth(string text, string sourceName)
+    internal static void CheckDepth(string text, string sourceName, string tableArrayNoun = "waivers")
     {
         int depth = 0, line = 0, tableArrays = 0;
         bool lineStart = true;
@@ -193,7 +193,7 @@ public static class PolicyReader
                     break;
                 case '[' when lineStart && depth == 0:
                     if (i + 1 < text.Length && text[i + 1] == '[' && ++tableArrays > InputLimits.MaxPolicyEntries)
-                        throw Error(sourceName, line, Messages.TooManyPolicyEntries("waivers", InputLimits.MaxPolicyEntries));
+                        throw Error(sourceName, line, Messages.TooManyPolicyEntries(tableArrayNoun, InputLimits.MaxPolicyEntries));
                     break;
                 case '[' or '{':
                     if (++depth > InputLimits.MaxPolicyDepth)

@@ -24,6 +24,12 @@ internal static class Schema
             "CREATE TABLE kmods (id INTEGER PRIMARY KEY, name TEXT NOT NULL, content_hash TEXT NOT NULL UNIQUE, vermagic TEXT, license TEXT, source TEXT NOT NULL, path TEXT NOT NULL, data BLOB NOT NULL, ingested_at TEXT NOT NULL)",
             "CREATE INDEX kmods_name ON kmods(name)",
         ]),
+        // Migration 2 is the service's (merged separately); this one stands alone and refers only to migration 1's tables.
+        new(3, "rebuild results: one row per recipe, target kernel and run, with provenance",
+        [
+            "CREATE TABLE rebuilds (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, recipe TEXT NOT NULL, recipe_digest TEXT NOT NULL, class_key TEXT, kernel TEXT NOT NULL, status TEXT NOT NULL, built_on TEXT, headers TEXT, compiler TEXT, kmod_ids TEXT, detail TEXT, log_path TEXT, duration_ms INTEGER, recorded_at TEXT NOT NULL)",
+            "CREATE INDEX rebuilds_recipe ON rebuilds(recipe, kernel)",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

@@ -25,6 +25,10 @@ namespace Kabigate.App.Json;
 [JsonSerializable(typeof(MaskDocument))]
 [JsonSerializable(typeof(HoldDocument))]
 [JsonSerializable(typeof(WeakUpdatesDocument))]
+[JsonSerializable(typeof(RebuildPlanDocument))]
+[JsonSerializable(typeof(CiMatrixDocument))]
+[JsonSerializable(typeof(RebuildRunDocument))]
+[JsonSerializable(typeof(RebuildStatusDocument))]
 internal sealed partial class KabigateJsonContext : JsonSerializerContext;
 
 /// <summary>Writes the documents.</summary>
