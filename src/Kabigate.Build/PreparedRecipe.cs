@@ -91,6 +91,11 @@ public static class RecipeSources
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             Directory.Move(partial, target);
         }
+        catch (IOException) when (Directory.Exists(target))
+        {
+            // Another kabigate unpacked the same package first: its tree is the same content.
+            Directory.Delete(partial, recursive: true);
+        }
         catch
         {
             if (Directory.Exists(partial))
