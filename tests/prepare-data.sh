@@ -142,6 +142,10 @@ else
   echo "prepare-data: WARNING: apt offers no linux-headers-6.12.*+deb12-amd64; the newer-line tests will be skipped" >&2
 fi
 
+# Two small Debian *-dkms packages with plain kbuild Makefiles, rebuilt from their dkms.conf by the rebuild tests.
+apt_install patch
+for p in vpoll-dkms acpi-call-dkms; do download "$p"; done
+
 cat >"$data/manifest.env" <<MANIFEST
 OLD_RELEASE=$old_release
 NEW_RELEASE=$new_release

@@ -34,6 +34,12 @@ public static class ExitCodes
 
     internal static int Of(PackageGateOutcome outcome) => outcome == PackageGateOutcome.NothingExcluded ? Ok : Incompatible;
 
+    internal static int Of(RebuildPlanOutcome outcome) => outcome == RebuildPlanOutcome.Covered ? Ok : Incompatible;
+
+    internal static int Of(RebuildRunOutcome outcome) => outcome == RebuildRunOutcome.Covered ? Ok : Incompatible;
+
+    internal static int Of(RebuildStatusOutcome outcome) => outcome == RebuildStatusOutcome.Covered ? Ok : Incompatible;
+
     internal static int Of(WeakUpdatesOutcome outcome) => outcome switch
     {
         WeakUpdatesOutcome.NothingToChange => Ok,

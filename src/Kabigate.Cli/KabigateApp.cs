@@ -66,6 +66,7 @@ public static class KabigateApp
             WeakUpdatesCommand.Create(cli),
             ServeCommand.Create(cli),
             TokenCommand.Create(cli),
+            RebuildCommand.Create(cli),
             GenerateCommand.Create(cli),
         };
 }

@@ -44,7 +44,7 @@ internal static class TomlText
     /// recursion never nears its own limit and its time stays short. Brackets inside strings and comments are not counted;
     /// a table header's <c>[[</c> is a line's first token and not nesting.
     /// </summary>
-    private static void CheckDepth(string text, string sourceName, string tables)
+    internal static void CheckDepth(string text, string sourceName, string tables)
     {
         int depth = 0, line = 0, tableArrays = 0;
         bool lineStart = true;

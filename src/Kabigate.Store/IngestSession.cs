@@ -8,7 +8,7 @@ namespace Kabigate.Store;
 /// One ingest: a write transaction in which kernels and kmods are added. Nothing is visible to readers until
 /// <see cref="Commit"/>; disposing without committing (or the process dying) leaves the store exactly as before.
 /// </summary>
-public sealed class IngestSession : IDisposable
+public sealed partial class IngestSession : IDisposable
 {
     /// <summary>The longest chain of deltas an ABI may sit on before a keyframe is written.</summary>
     internal const int MaxDeltaDepth = 16;

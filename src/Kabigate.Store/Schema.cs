@@ -35,6 +35,11 @@ internal static class Schema
             "CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY, url TEXT NOT NULL, event TEXT NOT NULL, run_id INTEGER REFERENCES gate_runs(id), payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)",
             "CREATE TABLE submissions (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, role TEXT NOT NULL, spool TEXT NOT NULL, status TEXT NOT NULL, message TEXT, created_at TEXT NOT NULL, finished_at TEXT)",
         ]),
+        new(3, "rebuild results: one row per recipe, target kernel and run, with provenance",
+        [
+            "CREATE TABLE rebuilds (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, recipe TEXT NOT NULL, recipe_digest TEXT NOT NULL, class_key TEXT, kernel TEXT NOT NULL, status TEXT NOT NULL, built_on TEXT, headers TEXT, compiler TEXT, kmod_ids TEXT, detail TEXT, log_path TEXT, duration_ms INTEGER, recorded_at TEXT NOT NULL)",
+            "CREATE INDEX rebuilds_recipe ON rebuilds(recipe, kernel)",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

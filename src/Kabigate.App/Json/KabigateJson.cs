@@ -33,6 +33,10 @@ namespace Kabigate.App.Json;
 [JsonSerializable(typeof(KernelStatusDocument))]
 [JsonSerializable(typeof(KcidbDocument))]
 [JsonSerializable(typeof(ErrorDocument))]
+[JsonSerializable(typeof(RebuildPlanDocument))]
+[JsonSerializable(typeof(CiMatrixDocument))]
+[JsonSerializable(typeof(RebuildRunDocument))]
+[JsonSerializable(typeof(RebuildStatusDocument))]
 internal sealed partial class KabigateJsonContext : JsonSerializerContext;
 
 /// <summary>Writes the documents.</summary>

@@ -1,0 +1,73 @@
+using Kabigate.Formats;
+
+namespace Kabigate.Build;
+
+/// <summary>
+/// Where the headers of a kernel release are: among the directories the user named (a directory named
+/// <c>linux-headers-R</c>, or one whose <c>include/config/kernel.release</c> says R), then the places Debian and
+/// Fedora install them (<c>/usr/src/linux-headers-R</c>, <c>/lib/modules/R/build</c>). A headers directory has a
+/// Makefile; <c>apt:linux-headers-R</c> is not installed by kabigate (its arch package depends on an image package):
+/// install it with apt-get, or unpack it and name the directory.
+/// </summary>
+public static class KernelHeaders
+{
+    /// <summary>The headers directory of <paramref name="release"/>, or null when none is found.</summary>
+    /// <param name="release">The kernel release.</param>
+    /// <param name="named">Headers directories the user named.</param>
+    /// <param name="searchSystem">Whether to look in /usr/src and /lib/modules too.</param>
+    public static string? Find(string release, IReadOnlyList<string> named, bool searchSystem = true)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        ArgumentNullException.ThrowIfNull(named);
+        foreach (var dir in named)
+        {
+            var trimmed = Path.TrimEndingDirectorySeparator(dir);
+            if (IsHeaders(trimmed) && (Path.GetFileName(trimmed) == "linux-headers-" + release || ReleaseOf(trimmed) == release))
+                return Path.GetFullPath(trimmed);
+        }
+        if (!searchSystem)
+            return null;
+        foreach (var candidate in new[] { $"/usr/src/linux-headers-{release}", $"/lib/modules/{release}/build" })
+        {
+            if (IsHeaders(candidate))
+                return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>The options the headers' .config sets (y or m), or null when it has no .config.</summary>
+    public static IReadOnlySet<string>? ConfigOptions(string headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var config = Path.Combine(headers, ".config");
+        if (!File.Exists(config))
+            return null;
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in InputFiles.ReadAllLines(config, InputLimits.MaxTextFileBytes))
+        {
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && line.StartsWith("CONFIG_", StringComparison.Ordinal) && line.AsSpan(eq + 1) is "y" or "m")
+                set.Add(line[..eq]);
+        }
+        return set;
+    }
+
+    /// <summary>The architecture a kernel release is for, as DKMS's <c>$arch</c> says it (from uname -m words in the release; x86_64 by default).</summary>
+    public static string ArchOf(string release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        return release.Contains("arm64", StringComparison.Ordinal) || release.Contains("aarch64", StringComparison.Ordinal) ? "aarch64"
+            : release.EndsWith("686", StringComparison.Ordinal) || release.EndsWith("686-pae", StringComparison.Ordinal) ? "i686"
+            : release.Contains("ppc64le", StringComparison.Ordinal) ? "ppc64le"
+            : release.Contains("s390x", StringComparison.Ordinal) ? "s390x"
+            : "x86_64";
+    }
+
+    private static bool IsHeaders(string dir) => File.Exists(Path.Combine(dir, "Makefile"));
+
+    private static string? ReleaseOf(string dir)
+    {
+        var file = Path.Combine(dir, "include/config/kernel.release");
+        return File.Exists(file) ? InputFiles.ReadAllText(file, 4096).Trim() : null;
+    }
+}
