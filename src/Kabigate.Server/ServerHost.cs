@@ -50,6 +50,8 @@ public static class ServerHost
         ArgumentNullException.ThrowIfNull(args);
         CheckArguments(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // The service's own notes (Kabigate.*) at Information; the frameworks' request and job chatter only from Warning.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Hangfire", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning);
         configure?.Invoke(builder);
         var settings = builder.Configuration;
         var config = settings["config"] is { Length: > 0 } path ? ServiceConfigReader.Read(path) : ServiceConfig.Default;
