@@ -1,4 +1,5 @@
 using Kabigate.Abi;
+using Kabigate.App.Inputs;
 using Kabigate.App.Operations;
 using Kabigate.Store;
 
@@ -28,15 +29,13 @@ public sealed record KmodStatusResult(string Name, IReadOnlyList<StoredKmod> Bui
 public static class KmodStatusOperation
 {
     /// <summary>Judges every stored build of a kmod on every stored kernel.</summary>
-    /// <exception cref="OperationException">No stored kmod has that name.</exception>
+    /// <exception cref="OperationException">No stored kmod has that name (names only: no globs, ids or paths).</exception>
     public static KmodStatusResult Run(string? db, string name, IOperationLog log)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || name.StartsWith("id:", StringComparison.Ordinal) || StoreAccess(name))
-            throw new OperationException($"'{name}': give a stored kmod's name");
         // Judged with the kmods of the same sources, as the gate judges them: a package's modules satisfy each other's imports.
         List<string> related;
-        using (var store = Inputs.StoreAccess.OpenForReading(db))
+        using (var store = StoreAccess.OpenForReading(db))
         {
             var all = store.Kmods();
             var sources = all.Where(k => k.Name == ModuleNames.Normalize(name)).Select(k => k.Source).ToHashSet(StringComparer.Ordinal);
@@ -46,13 +45,13 @@ public static class KmodStatusOperation
         }
         var matrix = StoredVerdicts.Matrix(new MatrixRequest(db, related, []), log);
         var rows = Enumerable.Range(0, matrix.Kmods.Count).Where(i => matrix.Kmods[i].Name == ModuleNames.Normalize(name)).ToList();
-        var result = new CompatibleResult([], [.. rows.Select(i => (StoredKmod?)matrix.Kmods[i])], matrix.Kernels, [.. rows.Select(i => matrix.Verdicts[i])], matrix.Outcome);
-        var builds = result.Stored.OfType<StoredKmod>().ToList();
+        var builds = rows.Select(i => matrix.Kmods[i]).ToList();
+        var verdicts = rows.Select(i => matrix.Verdicts[i]).ToList();
         var lines = new List<KmodLine>();
-        foreach (var line in result.Kernels.Select((k, i) => (Kernel: k, Index: i)).GroupBy(k => k.Kernel.Line, StringComparer.Ordinal))
+        foreach (var line in matrix.Kernels.Select((k, i) => (Kernel: k, Index: i)).GroupBy(k => k.Kernel.Line, StringComparer.Ordinal))
         {
             var releases = line.OrderBy(k => k.Kernel.Release, KernelReleases.Comparer).ThenBy(k => k.Kernel.Id)
-                .Select(k => OnRelease(result, k.Kernel, k.Index)).ToList();
+                .Select(k => OnRelease(builds, verdicts, k.Kernel, k.Index)).ToList();
             int failingFrom = releases.Count;
             while (failingFrom > 0 && !releases[failingFrom - 1].Loads)
                 failingFrom--;
@@ -63,20 +62,18 @@ public static class KmodStatusOperation
         return new KmodStatusResult(name, builds, lines);
     }
 
-    private static KmodOnRelease OnRelease(CompatibleResult result, StoredKernel kernel, int index)
+    private static KmodOnRelease OnRelease(List<StoredKmod> builds, List<Verdict[]> verdicts, StoredKernel kernel, int index)
     {
         int best = 0;
-        for (int b = 0; b < result.Stored.Count; b++)
+        for (int b = 0; b < builds.Count; b++)
         {
-            var verdict = result.Verdicts[b][index];
+            var verdict = verdicts[b][index];
             if (verdict.Loads)
-                return new KmodOnRelease(kernel, true, result.Stored[b], null);
-            if (verdict.Problems.Count < result.Verdicts[best][index].Problems.Count)
+                return new KmodOnRelease(kernel, true, builds[b], null);
+            if (verdict.Problems.Count < verdicts[best][index].Problems.Count)
                 best = b;
         }
-        var problems = result.Verdicts[best][index].Problems;
-        return new KmodOnRelease(kernel, false, result.Stored[best], problems.Count > 0 ? problems[0].Message : null);
+        var problems = verdicts[best][index].Problems;
+        return new KmodOnRelease(kernel, false, builds[best], problems.Count > 0 ? problems[0].Message : null);
     }
-
-    private static bool StoreAccess(string name) => name.Contains('/', StringComparison.Ordinal) || name.Contains("://", StringComparison.Ordinal);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hangfire;
+using Kabigate.App.Inputs;
 using Kabigate.App.Json;
 using Kabigate.App.Operations;
 using Kabigate.App.Reports;
@@ -40,7 +41,7 @@ internal static partial class WriteApi
                 if (body.RootElement.ValueKind != JsonValueKind.Object || !body.RootElement.TryGetProperty("kernel", out var named) || named.ValueKind != JsonValueKind.String)
                     return ApiResults.Error(StatusCodes.Status400BadRequest, "the body must be {\"kernel\": \"RELEASE\"}");
                 kernel = named.GetString()!;
-                if (StoreAccessLooksLikePath(kernel))
+                if (StoreAccess.IsSource(kernel))
                     return ApiResults.Error(StatusCodes.Status400BadRequest, $"'{kernel}': name a stored release or id:N, or upload the kernel");
             }
             else
@@ -111,6 +112,4 @@ internal static partial class WriteApi
         return path;
     }
 
-    private static bool StoreAccessLooksLikePath(string kernel) =>
-        kernel.Contains('/', StringComparison.Ordinal) || kernel.StartsWith("apt:", StringComparison.Ordinal) || kernel.StartsWith('.');
 }
