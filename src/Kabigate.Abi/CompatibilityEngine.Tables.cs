@@ -20,7 +20,9 @@ public static partial class CompatibilityEngine
     private sealed class PreparedModule
     {
         public required int[] ImportIds { get; init; }
-        public int[] ExportIds { get; private set; } = [];
+
+        /// <summary>The id of each export.</summary>
+        public required int[] ExportIds { get; init; }
 
         /// <summary>The CRC of each import in <c>__versions</c>, or null.</summary>
         public required uint?[] ImportCrcs { get; init; }
@@ -33,7 +35,6 @@ public static partial class CompatibilityEngine
         public required uint? ModuleLayoutCrc { get; init; }
         public required uint? ExtendedModuleLayoutCrc { get; init; }
         public required string? Vermagic { get; init; }
-        public Dependency[] Dependencies { get; private set; } = [];
 
         /// <summary>
         /// Whether the kernel reads the extended tables: check_version relies on them when present, from 6.14 on;
@@ -60,6 +61,7 @@ public static partial class CompatibilityEngine
             return new PreparedModule
             {
                 ImportIds = ids,
+                ExportIds = [.. image.Exports.Select(e => symbols.Intern(e.Symbol))],
                 ImportCrcs = crcs,
                 ExtendedImportCrcs = extendedCrcs,
                 ImportedNamespaces = image.ImportedNamespaces.Select(namespaces.Intern).ToHashSet(),
@@ -80,26 +82,28 @@ public static partial class CompatibilityEngine
         }
 
         /// <summary>
-        /// The set modules this one needs, which do not depend on the kernel: the exporters in the set of its
+        /// The modules of its set this one needs, which do not depend on the kernel: the exporters in the set of its
         /// imports (GPL-only ones only when its license lets it see them), then its depends= entries in the set.
         /// </summary>
-        public void ResolveDependencies(int self, SetExports set, IReadOnlyList<ModuleImage> modules, SymbolTable symbols)
+        /// <param name="self">Its index in the set.</param>
+        /// <param name="set">The set's exports.</param>
+        /// <param name="image">The module.</param>
+        public Dependency[] DependenciesIn(int self, SetExports set, ModuleImage image)
         {
-            ExportIds = [.. modules[self].Exports.Select(e => symbols.TryGetId(e.Symbol, out var id) ? id : -1)];
             var seen = new HashSet<int>();
             var result = new List<Dependency>();
             for (var i = 0; i < ImportIds.Length; i++)
             {
                 var owner = set.Owner[ImportIds[i]];
                 if (owner >= 0 && owner != self && (GplOk || !set.Entries[ImportIds[i]].GplOnly) && seen.Add(owner))
-                    result.Add(new Dependency(owner, modules[self].Imports[i].Symbol));
+                    result.Add(new Dependency(owner, image.Imports[i].Symbol));
             }
-            foreach (var name in modules[self].Depends)
+            foreach (var name in image.Depends)
             {
                 if (set.IndexByName.TryGetValue(name, out var d) && d != self && seen.Add(d))
                     result.Add(new Dependency(d, null));
             }
-            Dependencies = [.. result];
+            return result.Count == 0 ? [] : [.. result];
         }
     }
 
@@ -110,8 +114,8 @@ public static partial class CompatibilityEngine
         public required ExportEntry[] Entries { get; init; }
         public required string[] ModulePaths { get; init; }
         public required Dictionary<string, int> IndexByName { get; init; }
-        public IReadOnlyCollection<string> ModuleNames => IndexByName.Keys;
 
+        /// <summary>The set's exports; every symbol and namespace of the set is interned already, so sets can be made in parallel.</summary>
         public static SetExports Create(IReadOnlyList<ModuleImage> modules, SymbolTable symbols, SymbolTable namespaces)
         {
             var byName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -123,12 +127,11 @@ public static partial class CompatibilityEngine
                     continue;
                 foreach (var export in modules[m].Exports)
                 {
-                    var ns = export.Namespace is null ? -1 : namespaces.Intern(export.Namespace);
-                    owners.Add((symbols.Intern(export.Symbol), m, new ExportEntry(export.Crc is not null, export.Kind.IsGplOnly(), export.Crc ?? 0, ns)));
+                    var ns = export.Namespace is null ? -1 : Id(namespaces, export.Namespace);
+                    owners.Add((Id(symbols, export.Symbol), m, new ExportEntry(export.Crc is not null, export.Kind.IsGplOnly(), export.Crc ?? 0, ns)));
                 }
             }
 
-            // Every symbol a module imports or exports is interned by now; kernels only look ids up.
             var owner = new int[symbols.Count];
             Array.Fill(owner, -1);
             var entries = new ExportEntry[owner.Length];
@@ -150,11 +153,26 @@ public static partial class CompatibilityEngine
         }
     }
 
-    /// <summary>A kernel's exports indexed by symbol id, without the in-tree modules the set replaces.</summary>
+    private static int Id(SymbolTable table, string name) =>
+        table.TryGetId(name, out var id) ? id : throw new InvalidOperationException($"'{name}' was not interned before the sets were made");
+
+    /// <summary>
+    /// A kernel's exports indexed by symbol id, shared by every module set checked on it; an export of an in-tree
+    /// module that a set replaces is hidden from that set (<see cref="HiddenBy"/>, <see cref="Visible"/>).
+    /// </summary>
     private sealed class KernelTable
     {
         public required ExportEntry[] Entries { get; init; }
         public required string?[] Exporters { get; init; }
+
+        /// <summary>Each export's in-tree module, as an index into <see cref="Modules"/>; -1 for vmlinux.</summary>
+        public required int[] ExporterModules { get; init; }
+
+        /// <summary>The in-tree modules that export something a set imports or exports.</summary>
+        public required List<string> Modules { get; init; }
+
+        /// <summary>Their indices by normalized name (<see cref="ModuleNames.Normalize"/>), as a set's module names are compared.</summary>
+        public required Dictionary<string, List<int>> ModulesByName { get; init; }
 
         /// <summary>The kernel's namespace names; entries hold indices into this list until mapped to global ids.</summary>
         public required List<string> LocalNamespaces { get; init; }
@@ -168,28 +186,56 @@ public static partial class CompatibilityEngine
             return true;
         }
 
+        /// <summary>The export as a set sees it: none where the set replaces its in-tree module.</summary>
+        public ExportEntry Visible(int id, bool[]? hidden)
+        {
+            var entry = Entries[id];
+            return hidden is not null && entry.Exists && ExporterModules[id] >= 0 && hidden[ExporterModules[id]] ? default : entry;
+        }
+
+        /// <summary>Which of its in-tree modules a set of these module names replaces; null for none.</summary>
+        public bool[]? HiddenBy(Dictionary<string, int> setModuleNames)
+        {
+            bool[]? hidden = null;
+            foreach (var name in setModuleNames.Keys)
+            {
+                if (!ModulesByName.TryGetValue(name, out var indices))
+                    continue;
+                hidden ??= new bool[Modules.Count];
+                foreach (var i in indices)
+                    hidden[i] = true;
+            }
+            return hidden;
+        }
+
         /// <summary>Maps this kernel's namespace indices to the check's namespace ids (not thread-safe: call in turn).</summary>
         public int[] InternNamespaces(SymbolTable namespaces) => [.. LocalNamespaces.Select(namespaces.Intern)];
 
         /// <summary>Builds the table; only reads the symbol table, so kernels can be prepared in parallel.</summary>
-        public static KernelTable Create(KernelAbi kernel, SymbolTable symbols, IReadOnlyCollection<string> setModuleNames)
+        public static KernelTable Create(KernelAbi kernel, SymbolTable symbols)
         {
-            var shadowed = new HashSet<string>(setModuleNames, StringComparer.Ordinal);
-            var isShadowed = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var modules = new List<string>();
+            var moduleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+            var byName = new Dictionary<string, List<int>>(StringComparer.Ordinal);
             var localNamespaces = new List<string>();
             var nsIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             var entries = new ExportEntry[symbols.Count];
             var exporters = new string?[symbols.Count];
+            var exporterModules = new int[symbols.Count];
             foreach (var export in kernel.Exports.Values)
             {
                 if (!symbols.TryGetId(export.Symbol, out var id))
-                    continue; // nobody in the set imports it
-                if (!export.IsVmlinux)
+                    continue; // nobody in the sets imports or exports it
+                var module = -1;
+                if (!export.IsVmlinux && !moduleIndex.TryGetValue(export.Module, out module))
                 {
-                    if (!isShadowed.TryGetValue(export.Module, out var hidden))
-                        isShadowed[export.Module] = hidden = shadowed.Contains(ModuleNames.Normalize(export.Module));
-                    if (hidden)
-                        continue;
+                    module = modules.Count;
+                    moduleIndex[export.Module] = module;
+                    var name = ModuleNames.Normalize(export.Module);
+                    if (!byName.TryGetValue(name, out var same))
+                        byName[name] = same = [];
+                    same.Add(module);
+                    modules.Add(export.Module);
                 }
                 var ns = -1;
                 if (export.Namespace is not null && !nsIndex.TryGetValue(export.Namespace, out ns))
@@ -200,8 +246,9 @@ public static partial class CompatibilityEngine
                 }
                 entries[id] = new ExportEntry(export.Crc is not null, export.Kind.IsGplOnly(), export.Crc ?? 0, ns);
                 exporters[id] = export.Module;
+                exporterModules[id] = module;
             }
-            return new KernelTable { Entries = entries, Exporters = exporters, LocalNamespaces = localNamespaces };
+            return new KernelTable { Entries = entries, Exporters = exporters, ExporterModules = exporterModules, Modules = modules, ModulesByName = byName, LocalNamespaces = localNamespaces };
         }
     }
 }

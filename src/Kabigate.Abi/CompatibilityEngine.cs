@@ -18,31 +18,12 @@ public static partial class CompatibilityEngine
     /// <returns>The verdict matrix.</returns>
     public static CheckReport Check(IReadOnlyList<KernelAbi> kernels, IReadOnlyList<ModuleImage> modules, CheckOptions? options = null)
     {
-        options ??= new CheckOptions();
-        var symbols = new SymbolTable();
-        var namespaces = new SymbolTable();
-        var layoutId = symbols.Intern(ModuleLayout);
-        var prepared = new PreparedModule[modules.Count];
-        for (var m = 0; m < modules.Count; m++)
-            prepared[m] = PreparedModule.Create(modules[m], symbols, namespaces);
-        var set = SetExports.Create(modules, symbols, namespaces);
-        for (var m = 0; m < modules.Count; m++)
-            prepared[m].ResolveDependencies(m, set, modules, symbols);
-        var tables = new KernelTable[kernels.Count];
-        Parallel.For(0, kernels.Count, k => tables[k] = KernelTable.Create(kernels[k], symbols, set.ModuleNames));
-        var kernelNamespaces = tables.Select(t => t.InternNamespaces(namespaces)).ToArray();
-
+        ArgumentNullException.ThrowIfNull(kernels);
+        ArgumentNullException.ThrowIfNull(modules);
+        var rows = CheckSets(kernels, modules, [Enumerable.Range(0, modules.Count).ToArray()], options);
         var verdicts = new Verdict[modules.Count * kernels.Count];
-        Parallel.For(0, modules.Count, m =>
-        {
-            for (var k = 0; k < kernels.Count; k++)
-            {
-                var context = new Context(m, prepared[m], modules[m], kernels[k], tables[k], kernelNamespaces[k], set, namespaces, layoutId, options);
-                verdicts[(m * kernels.Count) + k] = CheckOne(context);
-            }
-        });
-        for (var k = 0; k < kernels.Count; k++)
-            PropagateDependencyFailures(k, kernels.Count, modules, prepared, verdicts, kernels[k]);
+        for (var m = 0; m < modules.Count; m++)
+            rows[m].CopyTo(verdicts, m * kernels.Count);
         return new CheckReport(kernels, modules, verdicts);
     }
 
@@ -72,7 +53,7 @@ public static partial class CompatibilityEngine
         machine is ElfIdentity.Machine386 or ElfIdentity.MachineX86_64 && symbol == "_GLOBAL_OFFSET_TABLE_";
 
     private readonly record struct Context(
-        int Self, PreparedModule Module, ModuleImage Image, KernelAbi Kernel, KernelTable Table, int[] KernelNamespaces,
+        int Self, PreparedModule Module, ModuleImage Image, KernelAbi Kernel, KernelTable Table, bool[]? Hidden, int[] KernelNamespaces,
         SetExports Set, SymbolTable Namespaces, int LayoutId, CheckOptions Options);
 
     private static Verdict CheckOne(in Context c)
@@ -146,7 +127,7 @@ public static partial class CompatibilityEngine
             var id = module.ImportIds[i];
             var owner = setOwner[id];
             var fromSet = owner >= 0 && owner != c.Self;
-            ref readonly var export = ref fromSet ? ref c.Set.Entries[id] : ref kernelEntries[id];
+            var export = fromSet ? c.Set.Entries[id] : c.Table.Visible(id, c.Hidden);
             var symbol = imports[i].Symbol;
             var moduleCrc = importCrcs[i];
             if (!export.Exists)
@@ -252,7 +233,7 @@ public static partial class CompatibilityEngine
     }
 
     private static void PropagateDependencyFailures(
-        int k, int kernelCount, IReadOnlyList<ModuleImage> modules, PreparedModule[] prepared, Verdict[] verdicts, KernelAbi kernel)
+        int k, int kernelCount, IReadOnlyList<ModuleImage> modules, Dependency[][] dependencies, Verdict[] verdicts, KernelAbi kernel)
     {
         var count = modules.Count;
         var loads = new bool[count];
@@ -266,7 +247,7 @@ public static partial class CompatibilityEngine
             changed = false;
             for (var m = 0; m < count; m++)
             {
-                if (loads[m] && prepared[m].Dependencies.Any(d => !loads[d.Module]))
+                if (loads[m] && dependencies[m].Any(d => !loads[d.Module]))
                 {
                     loads[m] = false;
                     changed = true;
@@ -277,7 +258,7 @@ public static partial class CompatibilityEngine
         for (var m = 0; m < count; m++)
         {
             List<Problem>? added = null;
-            foreach (var dependency in prepared[m].Dependencies)
+            foreach (var dependency in dependencies[m])
             {
                 if (loads[dependency.Module])
                     continue;

@@ -86,8 +86,8 @@ public static class Gate
     /// The verdicts of kmods that came from several sources. Kmods of one source (a package, a driver disk, a build
     /// directory) are loaded together, so they satisfy each other's imports as they would on a machine; kmods from
     /// different sources, often builds of one module for different kernels, are judged apart, and a source is split
-    /// wherever two of its kmods share a name (see <see cref="GroupBySource"/>). One engine pass per group covers
-    /// every kernel.
+    /// wherever two of its kmods share a name (see <see cref="GroupBySource"/>). The kernels' tables are built once
+    /// for every group.
     /// </summary>
     /// <param name="kernels">The kernels.</param>
     /// <param name="kmods">The kmods.</param>
@@ -98,14 +98,7 @@ public static class Gate
     {
         ArgumentNullException.ThrowIfNull(kernels);
         ArgumentNullException.ThrowIfNull(kmods);
-        var rows = new Verdict[kmods.Count][];
-        foreach (var group in GroupBySource(kmods, sources))
-        {
-            var report = CompatibilityEngine.Check(kernels, [.. group.Select(i => kmods[i])], options ?? new CheckOptions());
-            for (int m = 0; m < group.Count; m++)
-                rows[group[m]] = [.. Enumerable.Range(0, kernels.Count).Select(k => report[m, k])];
-        }
-        return rows;
+        return CompatibilityEngine.CheckSets(kernels, kmods, GroupBySource(kmods, sources), options);
     }
 
     /// <summary>
