@@ -64,9 +64,11 @@ public static class ServerHost
         var gate = GateSettings.From(config, db);
         var spool = config.Spool ?? (location.Provider == StoreProvider.Sqlite ? location.Target + ".spool" : Path.Combine(Path.GetTempPath(), "kabigate-spool"));
         Directory.CreateDirectory(spool);
-        var context = new ServiceContext(config, gate, location, spool);
+        // Every request reads the same stored kernels and kmods: pooled sessions and objects decoded once for the process.
+        var context = new ServiceContext(config, gate, location, spool, StoreSharing.Register(location));
 
         builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton<AnswerCache>();
         builder.Services.AddSingleton<ServiceJobs>();
         builder.Services.AddHttpClient(ServiceJobs.WebhookClient, c => c.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddProblemDetails();
@@ -97,7 +99,16 @@ public static class ServerHost
             });
         });
 
-        var app = builder.Build();
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch
+        {
+            context.Sharing.Dispose();
+            throw;
+        }
         app.UseExceptionHandler(e => e.Run(ApiResults.UnhandledError));
         app.UseHttpMetrics();
         app.UseAuthentication();
@@ -115,6 +126,7 @@ public static class ServerHost
         app.MapWriteApi();
         app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ServiceJobs>().Schedule());
+        app.Lifetime.ApplicationStopped.Register(context.Sharing.Dispose);
         return app;
     }
 

@@ -9,7 +9,8 @@ namespace Kabigate.Server;
 /// <param name="Settings">What gate runs judge under.</param>
 /// <param name="Location">The store.</param>
 /// <param name="Spool">Where uploads wait.</param>
-public sealed record ServiceContext(ServiceConfig Config, GateSettings Settings, StoreLocation Location, string Spool)
+/// <param name="Sharing">What every session of this process on its store shares: pooled connections and decoded objects.</param>
+public sealed record ServiceContext(ServiceConfig Config, GateSettings Settings, StoreLocation Location, string Spool, StoreSharing Sharing)
 {
     /// <summary>The store as operations name it (the path or URL as given; null for the default).</summary>
     public string? Db => Settings.Db;

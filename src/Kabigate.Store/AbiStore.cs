@@ -20,9 +20,11 @@ public sealed partial class AbiStore : IDisposable
     private string[]? _symbolNames;
     private string[]? _names;
     private readonly Dictionary<long, AbiRow[]> _decoded = [];
+    private readonly StoreSharing? _sharing;
 
-    private AbiStore(StoreLocation location, DbConnection connection, NpgsqlDataSource? dataSource)
+    private AbiStore(StoreLocation location, DbConnection connection, NpgsqlDataSource? dataSource, StoreSharing? sharing)
     {
+        _sharing = sharing;
         Location = location;
         _connection = connection;
         _dataSource = dataSource;
@@ -48,9 +50,12 @@ public sealed partial class AbiStore : IDisposable
     /// seen (every ingest checkpoints when it commits). Such a store must be at this kabigate's schema version.
     /// </remarks>
     /// <exception cref="StoreException">The store cannot be reached, is not a kabigate store, or has a newer schema.</exception>
+    /// <param name="location">Where the store is.</param>
+    /// <param name="create">Create and migrate it when needed.</param>
     public static AbiStore Open(StoreLocation location, bool create)
     {
         ArgumentNullException.ThrowIfNull(location);
+        var sharing = StoreSharing.For(location);
         AbiStore store;
         if (location.Provider == StoreProvider.Sqlite)
         {
@@ -66,10 +71,10 @@ public sealed partial class AbiStore : IDisposable
             }
             bool readOnly = !create && !StoreFiles.CanWrite(location.Target);
             var builder = readOnly
-                ? new SqliteConnectionStringBuilder { DataSource = StoreFiles.ImmutableUri(location.Target), Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 60 }
-                : new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 };
+                ? new SqliteConnectionStringBuilder { DataSource = StoreFiles.ImmutableUri(location.Target), Mode = SqliteOpenMode.ReadOnly, Pooling = sharing is not null, DefaultTimeout = 60 }
+                : new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = sharing is not null, DefaultTimeout = 60 };
             var connection = new SqliteConnection(builder.ToString());
-            store = new AbiStore(location, connection, null) { IsReadOnly = readOnly };
+            store = new AbiStore(location, connection, null, sharing) { IsReadOnly = readOnly };
             store.Guard(() =>
             {
                 connection.Open();
@@ -83,8 +88,9 @@ public sealed partial class AbiStore : IDisposable
         }
         else
         {
-            var dataSource = new NpgsqlSlimDataSourceBuilder(location.Target).Build();
-            store = new AbiStore(location, dataSource.CreateConnection(), dataSource);
+            var shared = sharing?.DataSource(location.Target);
+            var dataSource = shared ?? new NpgsqlSlimDataSourceBuilder(location.Target).Build();
+            store = new AbiStore(location, dataSource.CreateConnection(), shared is null ? dataSource : null, sharing);
             store.Guard(() => store._connection.Open(), "connect");
         }
         try
@@ -138,6 +144,14 @@ public sealed partial class AbiStore : IDisposable
         return rows.OrderBy(k => k.Line, StringComparer.Ordinal).ThenBy(k => k.Release, KernelReleases.Comparer).ThenBy(k => k.Id).ToList();
     }
 
+    /// <summary>
+    /// Names the set of stored kernels and kmods: their counts and highest ids. Ingests only ever add kernels and
+    /// kmods (nothing updates or deletes one), so within one store an equal version means equal sets.
+    /// </summary>
+    public string ContentVersion() =>
+        Query("SELECT (SELECT COUNT(*) FROM kernels), (SELECT COALESCE(MAX(id), 0) FROM kernels), (SELECT COUNT(*) FROM kmods), (SELECT COALESCE(MAX(id), 0) FROM kmods)", [],
+            r => string.Create(CultureInfo.InvariantCulture, $"kernels {r.GetInt64(0)}/{r.GetInt64(1)}, kmods {r.GetInt64(2)}/{r.GetInt64(3)}")).Single();
+
     /// <summary>Every stored kmod, by name, then id.</summary>
     public IReadOnlyList<StoredKmod> Kmods() =>
         Query("SELECT id, name, content_hash, vermagic, license, source, path, ingested_at FROM kmods ORDER BY name, id", [],
@@ -148,9 +162,15 @@ public sealed partial class AbiStore : IDisposable
     /// Rebuilds a stored kernel's ABI; with <paramref name="only"/>, just the exports of those symbols (what a set of
     /// kmods can import), which is all the loader's rules read for them and much faster for long histories.
     /// </summary>
+    /// <remarks>With <see cref="StoreSharing"/>, the whole ABI is decoded once and shared, whatever <paramref name="only"/> says.</remarks>
     public KernelAbi LoadKernel(StoredKernel kernel, IReadOnlySet<string>? only = null)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        return _sharing is { } sharing ? sharing.Kernel(kernel, () => DecodeKernel(kernel, null)) : DecodeKernel(kernel, only);
+    }
+
+    private KernelAbi DecodeKernel(StoredKernel kernel, IReadOnlySet<string>? only)
+    {
         var rows = DecodeAbi(kernel.AbiId);
         var symbols = SymbolNames();
         var names = Names();
@@ -179,6 +199,11 @@ public sealed partial class AbiStore : IDisposable
     public ModuleImage LoadKmod(StoredKmod kmod)
     {
         ArgumentNullException.ThrowIfNull(kmod);
+        return _sharing is { } sharing ? sharing.Kmod(kmod, () => DecodeKmod(kmod)) : DecodeKmod(kmod);
+    }
+
+    private ModuleImage DecodeKmod(StoredKmod kmod)
+    {
         var blob = Query("SELECT data FROM kmods WHERE id = @id", [("id", kmod.Id)], r => (byte[])r.GetValue(0)).Single();
         return KmodCodec.Decode(blob, kmod.Path, $"{Location.Display}: kmod {kmod.Id}");
     }

@@ -54,6 +54,14 @@ public static class KabigateJson
         output.WriteByte((byte)'\n');
     }
 
+    /// <summary>The document as UTF-8 bytes (with its newline).</summary>
+    public static byte[] ToUtf8Bytes<T>(T document, bool indented = true)
+    {
+        using var buffer = new MemoryStream();
+        Write(buffer, document, indented);
+        return buffer.ToArray();
+    }
+
     /// <summary>The document as a string (with its newline).</summary>
     public static string ToString<T>(T document, bool indented = true)
     {

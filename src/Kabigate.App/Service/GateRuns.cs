@@ -83,16 +83,13 @@ public static class GateRunOperation
         var kernel = kernels.FirstOrDefault(k => k.Id == kernelId) ?? throw new OperationException($"id:{kernelId}: no such kernel in the store");
         var previous = Previous(kernels, kernel);
         var storedKmods = StoreAccess.SelectKmods(store.Kmods(), settings.Kmods);
-        var modules = storedKmods.Select(store.LoadKmod).ToList();
+        var judged = previous is null ? [kernel] : new List<StoredKernel> { previous, kernel };
+        var (report, modules) = StoredGateOperation.Judge(store, settings, judged, storedKmods);
         var builds = new Dictionary<ModuleImage, long>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < modules.Count; i++)
             builds[modules[i]] = storedKmods[i].Id;
-        var judged = previous is null ? [kernel] : new List<StoredKernel> { previous, kernel };
-        var abis = StoreAccess.LoadForJudging(store, judged, modules);
-        var evaluation = settings.Policy.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow));
-        var report = Abi.Gate.Evaluate(abis, modules, [.. storedKmods.Select(k => k.Source)], evaluation, settings.Stablelist);
-        var now = report.Cases.Where(c => ReferenceEquals(c.Kernel, abis[^1])).ToList();
-        var before = previous is null ? [] : report.Cases.Where(c => ReferenceEquals(c.Kernel, abis[0])).ToDictionary(c => c.Kmod, StringComparer.Ordinal);
+        var now = report.Cases.Where(c => ReferenceEquals(c.Kernel, report.Kernels[^1])).ToList();
+        var before = previous is null ? [] : report.Cases.Where(c => ReferenceEquals(c.Kernel, report.Kernels[0])).ToDictionary(c => c.Kmod, StringComparer.Ordinal);
         var cases = now.Select(c => new GateRunCase(c.Kmod, Outcome(c.Outcome), Transition(before.GetValueOrDefault(c.Kmod), c),
             builds.TryGetValue(c.Build, out var id) ? id : null, [.. c.Problems.Select(p => p.Problem.Message)])).ToList();
         var runId = store.RecordGateRun(new NewGateRun(kernel.Id, previous?.Id, settings.PolicyDigest, trigger, now.All(c => c.Passes), cases));

@@ -9,7 +9,8 @@ namespace Kabigate.Server.Api;
 /// <summary>How the API answers: documents as kabigate's JSON (schema 2, the CLI's own), errors as one JSON object with a one-line message.</summary>
 internal static class ApiResults
 {
-    public static IResult Json<T>(T document) => Results.Text(KabigateJson.ToString(document), "application/json; charset=utf-8");
+    /// <summary>A document, compact: programs read the API (the CLI indents for people).</summary>
+    public static IResult Json<T>(T document) => Results.Bytes(KabigateJson.ToUtf8Bytes(document, indented: false), "application/json; charset=utf-8");
 
     /// <summary>202 for a job enqueued: its id, to find it in the service's log.</summary>
     public static IResult Accepted(string job) => Results.Text($"{{\"job\":{System.Text.Json.JsonSerializer.Serialize(job, KabigateJsonStrings.Default.String)}}}\n", "application/json; charset=utf-8", statusCode: StatusCodes.Status202Accepted);

@@ -1,5 +1,6 @@
 using Kabigate.App;
 using Kabigate.App.Operations;
+using Kabigate.App.Service;
 
 namespace Kabigate.Server.Api;
 
@@ -19,10 +20,18 @@ internal sealed record MatrixQuery(IReadOnlyList<string> Kmods, IReadOnlyList<st
     public static IReadOnlyList<string> List(string? value) =>
         value is null ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>Runs the matrix and keeps one page of the rows that pass the filters.</summary>
-    public (MatrixResult Result, int Total) Run(string? db, IOperationLog log)
+    /// <summary>
+    /// Runs the matrix (or takes it from the answers, while the store's kernels and kmods stay the same) and keeps one
+    /// page of the rows that pass the filters.
+    /// </summary>
+    public (MatrixResult Result, int Total) Run(ServiceContext s, AnswerCache answers, IOperationLog log)
     {
-        var full = StoredVerdicts.Matrix(new MatrixRequest(db, Kmods, Kernels), log);
+        string key;
+        using (var store = s.OpenRead())
+            key = StoredAnswers.Key(store, s.Settings, "matrix", string.Join(',', Kmods), string.Join(',', Kernels));
+        // A verdict holds its problems: a few hundred bytes each on average.
+        var full = answers.GetOrAdd(key, () => StoredVerdicts.Matrix(new MatrixRequest(s.Db, Kmods, Kernels), log),
+            m => 1024L * (m.Kmods.Count + m.Kernels.Count) + (256L * m.Kmods.Count * m.Kernels.Count));
         var rows = Enumerable.Range(0, full.Kmods.Count)
             .Where(i => !Failing || full.Verdicts[i].Any(v => !v.Loads))
             .Where(i => !Transitions || full.Verdicts[i].Select(v => v.Loads).Distinct().Count() > 1)

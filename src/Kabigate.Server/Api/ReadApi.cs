@@ -24,10 +24,10 @@ internal static class ReadApi
         api.MapGet("/kmods/{name}", (string name, ServiceContext s, ILogger<ServiceJobs> log) => ApiResults.Try(() =>
             ApiResults.Json(ServiceDocuments.Kmod(KmodStatusOperation.Run(s.Db, name, new ServerLog(log)))), StatusCodes.Status404NotFound))
             .WithSummary("A kmod: the releases it loads on, the first reason on the others, first bad and last good per line.");
-        api.MapGet("/matrix", (HttpContext http, ServiceContext s, ILogger<ServiceJobs> log) => ApiResults.Try(() =>
+        api.MapGet("/matrix", (HttpContext http, ServiceContext s, AnswerCache answers, ILogger<ServiceJobs> log) => ApiResults.Try(() =>
         {
             var query = MatrixQuery.From(http.Request.Query);
-            var page = query.Run(s.Db, new ServerLog(log));
+            var page = query.Run(s, answers, new ServerLog(log));
             http.Response.Headers["X-Total-Count"] = page.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ApiResults.Json(VerdictDocuments.Matrix(page.Result));
         }))

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hangfire;
@@ -29,36 +30,34 @@ internal static partial class WriteApi
             .WithSummary("Polls a watched source now.");
     }
 
-    private static async Task<IResult> Gate(HttpContext http, ServiceContext s, ILogger<ServiceJobs> log)
+    private static async Task<IResult> Gate(HttpContext http, ServiceContext s, AnswerCache answers, ILogger<ServiceJobs> log)
     {
         string? upload = null;
+        var junit = http.Request.Query["format"] == "junit";
         try
         {
-            string kernel;
             if (http.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true)
             {
                 using var body = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 4 });
                 if (body.RootElement.ValueKind != JsonValueKind.Object || !body.RootElement.TryGetProperty("kernel", out var named) || named.ValueKind != JsonValueKind.String)
                     return ApiResults.Error(StatusCodes.Status400BadRequest, "the body must be {\"kernel\": \"RELEASE\"}");
-                kernel = named.GetString()!;
+                var kernel = named.GetString()!;
                 if (StoreAccess.IsSource(kernel))
                     return ApiResults.Error(StatusCodes.Status400BadRequest, $"'{kernel}': name a stored release or id:N, or upload the kernel");
+                return ApiResults.Try(() =>
+                {
+                    using var store = s.OpenRead();
+                    var key = StoredAnswers.Key(store, s.Settings, "gate", kernel, junit ? "junit" : "json");
+                    var answer = answers.GetOrAdd(key, () => Render(StoredGateOperation.Run(store, s.Settings, StoredGateOperation.Resolve(store, s.Settings, kernel, new ServerLog(log))), junit),
+                        a => a.Body.Length);
+                    return Answer(http, answer);
+                });
             }
-            else
-            {
-                upload = await Spool(http, Path.Combine(s.Spool, "gate"));
-                kernel = http.Request.Query["release"] is { Count: > 0 } release ? $"{upload}#{release}" : upload;
-            }
+            upload = await Spool(http, Path.Combine(s.Spool, "gate"));
+            var source = http.Request.Query["release"] is { Count: > 0 } release ? $"{upload}#{release}" : upload;
             var config = s.Config;
-            var request = new GateRequest([kernel], config.Kmods, config.Kmods.Count == 0, s.Db, config.Policy, config.Stablelist);
-            return ApiResults.Try(() =>
-            {
-                var result = GateOperation.Run(request, new ServerLog(log));
-                http.Response.Headers["X-Kabigate-Passed"] = result.Verdict == GateVerdict.Pass ? "true" : "false";
-                return http.Request.Query["format"] == "junit"
-                    ? Results.Text(GateReportRenderer.JUnit(result), "application/xml; charset=utf-8")
-                    : ApiResults.Json(GateDocuments.Gate(result));
-            });
+            var request = new GateRequest([source], config.Kmods, config.Kmods.Count == 0, s.Db, config.Policy, config.Stablelist);
+            return ApiResults.Try(() => Answer(http, Render(GateOperation.Run(request, new ServerLog(log)), junit)));
         }
         catch (JsonException e)
         {
@@ -69,6 +68,16 @@ internal static partial class WriteApi
             if (upload is not null)
                 Directory.Delete(Path.GetDirectoryName(upload)!, recursive: true);
         }
+    }
+
+    private static CachedAnswer Render(GateResult result, bool junit) => junit
+        ? new CachedAnswer(Encoding.UTF8.GetBytes(GateReportRenderer.JUnit(result)), "application/xml; charset=utf-8", result.Verdict == GateVerdict.Pass)
+        : new CachedAnswer(KabigateJson.ToUtf8Bytes(GateDocuments.Gate(result), indented: false), "application/json; charset=utf-8", result.Verdict == GateVerdict.Pass);
+
+    private static IResult Answer(HttpContext http, CachedAnswer answer)
+    {
+        http.Response.Headers["X-Kabigate-Passed"] = answer.Passed ? "true" : "false";
+        return Results.Bytes(answer.Body, answer.ContentType);
     }
 
     private static async Task<IResult> Submit(HttpContext http, ServiceContext s, IBackgroundJobClient jobs, ILogger<ServiceJobs> log)

@@ -17,7 +17,7 @@ internal static class DashboardPages
     {
         var pages = app.MapGroup("").RequireAuthorization("read").ExcludeFromDescription();
         pages.MapGet("/", (ServiceContext s) => Guard(() => Home(s)));
-        pages.MapGet("/matrix", (HttpContext http, ServiceContext s) => Guard(() => Matrix(http, s)));
+        pages.MapGet("/matrix", (HttpContext http, ServiceContext s, AnswerCache answers) => Guard(() => Matrix(http, s, answers)));
         pages.MapGet("/kernels", (ServiceContext s) => Guard(() => Kernels(s)));
         pages.MapGet("/kernels/{release}", (string release, ServiceContext s) => Guard(() => Kernel(s, release)));
         pages.MapGet("/kmods", (ServiceContext s) => Guard(() => Kmods(s)));
@@ -60,10 +60,10 @@ internal static class DashboardPages
         return page.Page("Transitions");
     }
 
-    private static IResult Matrix(HttpContext http, ServiceContext s)
+    private static IResult Matrix(HttpContext http, ServiceContext s, AnswerCache answers)
     {
         var query = MatrixQuery.From(http.Request.Query);
-        var (result, total) = query.Run(s.Db, SilentLog.Instance);
+        var (result, total) = query.Run(s, answers, SilentLog.Instance);
         var page = new Html();
         page.Raw($"""
             <form method="get" action="/matrix">kmods <input name="kmods" value="{E(string.Join(',', query.Kmods))}" placeholder="glob,…">

@@ -73,7 +73,7 @@ public class ServeProcessTests
             var text = await Http.GetStringAsync($"http://127.0.0.1:{port}/api/v1/gate-runs");
             return text.Contains(Support.RealData.Instance.OldRelease, StringComparison.Ordinal) ? text : null;
         }, 180, "the gate run after the restart");
-        Assert.Contains("\"trigger\": \"", runs, StringComparison.Ordinal);
+        Assert.Contains("\"trigger\":\"", runs, StringComparison.Ordinal);
         Assert.Equal(0, Tools.Run("kill", "-TERM", second.Id.ToString(CultureInfo.InvariantCulture)).ExitCode);
         second.WaitForExit(30_000);
         using var after = AbiStore.Open(StoreLocation.Resolve(db), create: false);
