@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using X509Certificate2 = System.Security.Cryptography.X509Certificates.X509Certificate2;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -109,7 +110,7 @@ public static class ServerHost
         app.MapGet("/readyz", (ServiceContext s) =>
         {
             using var store = s.OpenRead();
-            return Results.Text($"ready: schema {store.SchemaVersion}\n");
+            return Results.Text($"ready: schema {store.SchemaVersion}, version {Version}\n");
         });
         app.MapReadApi();
         app.MapWriteApi();
@@ -117,6 +118,10 @@ public static class ServerHost
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ServiceJobs>().Schedule());
         return app;
     }
+
+    /// <summary>The version /readyz names: the one <c>kabigate --version</c> prints (packaging/version.targets sets both).</summary>
+    internal static string Version =>
+        typeof(ServerHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Only the three options are known: a typo must not start a service with the defaults.</summary>
     private static void CheckArguments(string[] args)

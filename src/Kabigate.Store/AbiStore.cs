@@ -68,6 +68,7 @@ public sealed partial class AbiStore : IDisposable
             var builder = readOnly
                 ? new SqliteConnectionStringBuilder { DataSource = StoreFiles.ImmutableUri(location.Target), Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 60 }
                 : new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 60 };
+            SqliteNativeLibrary.EnsureResolver();
             var connection = new SqliteConnection(builder.ToString());
             store = new AbiStore(location, connection, null) { IsReadOnly = readOnly };
             store.Guard(() =>
