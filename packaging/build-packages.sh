@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds kabigate's own packages with the real tools: an RPM (rpmbuild, packaging/rpm/kabigate.spec) and a .deb
-# (dpkg-deb), from the native AOT CLI published once:
+# (dpkg-deb), from the native AOT CLI and the self-contained server, each published once:
 #   /usr/bin/kabigate                         the CLI (dotnet publish -r linux-x64 -p:PublishAot=true, as ./kabigate)
+#   /usr/lib/kabigate/libe_sqlite3.so         the SQLite the CLI's store opens (published beside the CLI)
+#   /usr/lib/kabigate/server/                 the server `kabigate serve` execs (dotnet publish --self-contained)
 #   <dnf's PLUGINPATH>/kabigate.py            the dnf 4 plugin (packaging/dnf)
 #   /etc/dnf/plugins/kabigate.conf            its configuration naming /usr/bin/kabigate (config: kept on upgrade)
 #   /etc/kabigate/serve.toml                  the service's configuration (config)
@@ -10,10 +12,11 @@
 #   /usr/share/bash-completion/completions/kabigate   likewise
 #   /usr/share/doc/kabigate/                  README.md, kabigate.md (and the .deb's copyright, changelog.gz)
 #
-#   packaging/build-packages.sh [--out DIR] [--rpm-only|--deb-only] [--sign KEY] [--cli DIR]
+#   packaging/build-packages.sh [--out DIR] [--rpm-only|--deb-only] [--sign KEY] [--cli DIR] [--server DIR]
 #
-#   --sign KEY  sign the RPM with rpmsign and this gpg key (name or id; $GNUPGHOME is gpg's)
-#   --cli DIR   package this published CLI (a `dotnet publish` output with kabigate in it) instead of publishing
+#   --sign KEY    sign the RPM with rpmsign and this gpg key (name or id; $GNUPGHOME is gpg's)
+#   --cli DIR     package this published CLI (a `dotnet publish` output with kabigate in it) instead of publishing
+#   --server DIR  likewise the server (a self-contained linux-x64 `dotnet publish` of src/Kabigate.Server)
 #
 # DIR (default .build/packages) receives kabigate-V-R.x86_64.rpm and kabigate_V_amd64.deb, and versions.env (the
 # versions, one per line). The version is packaging/version.sh's, the string `kabigate --version` prints.
@@ -28,6 +31,7 @@ build_rpm=1
 build_deb=1
 sign_key=
 cli=
+server=
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=${2:?--out needs a directory}; shift 2 ;;
@@ -35,6 +39,7 @@ while [ $# -gt 0 ]; do
     --deb-only) build_rpm=0; shift ;;
     --sign) sign_key=${2:?--sign needs a gpg key}; shift 2 ;;
     --cli) cli=$(cd "${2:?--cli needs a directory}" && pwd); shift 2 ;;
+    --server) server=$(cd "${2:?--server needs a directory}" && pwd); shift 2 ;;
     *) echo "build-packages: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -67,27 +72,61 @@ if [ -z "$cli" ]; then
     exit 2
   fi
 fi
+[ -f "$cli/libe_sqlite3.so" ] || { say "ERROR: $cli has no libe_sqlite3.so (the store's SQLite) beside kabigate"; exit 2; }
 printed=$("$cli/kabigate" --version)
 if [ "$printed" != "$version" ]; then
   say "ERROR: the binary says '$printed', packaging/version.sh '$version'"
   exit 2
 fi
 
-# ==== SERVER PAYLOAD (filled in at merge) =============================================================================
-# `kabigate serve` runs the server, published self-contained (ASP.NET Core is not AOT-compatible) into
-# /usr/lib/kabigate/server/. Publish it into $1 and return 0; returning 1 builds the packages without it.
+# ==== SERVER PAYLOAD ==================================================================================================
+# `kabigate serve` execs the server (src/Kabigate.Server: ASP.NET Core and Hangfire, which are not native-AOT
+# compatible), published self-contained for linux-x64 (it brings its .NET runtime: nothing else to install) into
+# /usr/lib/kabigate/server/, where the CLI looks for it (../lib/kabigate/server/kabigate-server beside itself). No
+# pdbs and no XML docs; only the invariant culture's resources (InvariantGlobalization: no other is ever looked up).
+# Not trimmed: Hangfire and Newtonsoft.Json bind jobs and settings by reflection, and the trimmer warns of them.
+# A build that cannot publish it fails: the packages never ship a `kabigate serve` that cannot start.
 publish_server() {
-  # dotnet publish "$top/src/Kabigate.Server/Kabigate.Server.csproj" -c Release -r linux-x64 --self-contained \
-  #   -p:KabigateVersion="$version" --artifacts-path "$work/artifacts" -o "$1" --nologo >>"$log" 2>&1 && return 0
-  return 1
+  local dir=$1
+  if ! dotnet publish "$top/src/Kabigate.Server/Kabigate.Server.csproj" -c Release -r linux-x64 --self-contained \
+      -p:KabigateVersion="$version" -p:DebugType=none -p:DebugSymbols=false -p:PublishDocumentationFiles=false \
+      -p:SatelliteResourceLanguages=en --artifacts-path "$work/server-artifacts" -o "$dir" --nologo >>"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    say "ERROR: dotnet publish of the server failed (see $log)"
+    exit 2
+  fi
+}
+
+# The published server as distributions want it installed.
+prepare_server() {
+  local dir=$1 file
+  [ -x "$dir/kabigate-server" ] && [ -f "$dir/kabigate-server.dll" ] || { say "ERROR: $dir holds no published kabigate-server"; exit 2; }
+  # The version it reports (/readyz) is the CLI's: the assembly's informational version, in its metadata as UTF-8.
+  grep -qaF "$version" "$dir/kabigate-server.dll" || { say "ERROR: kabigate-server.dll does not carry version $version"; exit 2; }
+  # The LTTng tracing provider: the runtime loads it only for LTTng tracing (DOTNET_LTTng), and it links
+  # liblttng-ust.so.0, which Debian 12 does not have (its liblttng-ust1 is .so.1) and rpm would require.
+  rm -f "$dir/libcoreclrtraceptprovider.so"
+  # Modes: ELF executables and shared objects 0755 (as rpm wants them; the .deb's shared objects become 0644), the
+  # rest 0644. ELF stripped of what the loader does not use (the .NET runtime's come stripped, the sqlite bundle not).
+  find "$dir" -type d -exec chmod 0755 {} +
+  find "$dir" -type f -exec chmod 0644 {} +
+  while IFS= read -r -d '' file; do
+    if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+      chmod 0755 "$file"
+      strip --strip-unneeded --remove-section=.comment --remove-section=.note "$file"
+    fi
+  done < <(find "$dir" -type f -print0)
 }
 # ======================================================================================================================
-has_server=0
-if publish_server "$work/server"; then
-  has_server=1
+if [ -n "$server" ]; then
+  cp -a "$server" "$work/server"
 else
-  say "no server payload yet (publish_server); the packages hold the CLI only"
+  say "publishing the server $version (self-contained; a few minutes)"
+  publish_server "$work/server"
 fi
+prepare_server "$work/server"
+install -m 0755 "$cli/libe_sqlite3.so" "$work/cli-sqlite.so"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$work/cli-sqlite.so"
 
 "$cli/kabigate" generate man >"$work/kabigate.1"
 "$cli/kabigate" generate bash-completion >"$work/kabigate.bash"
@@ -109,9 +148,15 @@ stage() {
   install -D -m 0644 "$work/kabigate.bash" "$root/usr/share/bash-completion/completions/kabigate"
   install -D -m 0644 "$top/README.md" "$root/usr/share/doc/kabigate/README.md"
   install -D -m 0644 "$top/docs/kabigate.md" "$root/usr/share/doc/kabigate/kabigate.md"
-  if [ "$has_server" = 1 ]; then
-    install -d -m 0755 "$root/usr/lib/kabigate"
-    cp -a "$work/server" "$root/usr/lib/kabigate/server"
+  install -d -m 0755 "$root/usr/lib/kabigate"
+  cp -a "$work/server" "$root/usr/lib/kabigate/server"
+  # The native library the CLI's store opens (SQLitePCLRaw's libe_sqlite3.so, published beside it): /usr/bin holds no
+  # libraries, so it goes to /usr/lib/kabigate, where the store looks next (src/Kabigate.Store/SqliteNativeLibrary.cs).
+  # The server brings the same build: then it is a link to the server's (one copy; rpmlint's files-duplicated-waste).
+  if cmp -s "$work/cli-sqlite.so" "$work/server/libe_sqlite3.so"; then
+    ln -s server/libe_sqlite3.so "$root/usr/lib/kabigate/libe_sqlite3.so"
+  else
+    install -m 0755 "$work/cli-sqlite.so" "$root/usr/lib/kabigate/libe_sqlite3.so"
   fi
 }
 
@@ -127,8 +172,6 @@ if [ "$build_rpm" = 1 ]; then
   fi
   stage "$work/rpm-root" /usr/lib/systemd/system "$plugindir"
   say "rpmbuild kabigate-$rpm_version-$rpm_release (dnf plugin in $plugindir)"
-  server_define=()
-  [ "$has_server" = 1 ] && server_define=(--define "kabigate_server 1")
   if ! rpmbuild -bb --quiet "$top/packaging/rpm/kabigate.spec" \
       --define "_topdir $work/rpmbuild" \
       --define "kabigate_stage $work/rpm-root" \
@@ -138,8 +181,7 @@ if [ "$build_rpm" = 1 ]; then
       --define "_unitdir /usr/lib/systemd/system" \
       --define "kabigate_commit ${commit:0:12}" \
       --define "kabigate_date $(LC_ALL=C date -u -d "@$SOURCE_DATE_EPOCH" '+%a %b %d %Y')" \
-      --define "clamp_mtime_to_source_date_epoch 1" \
-      "${server_define[@]}" >>"$log" 2>&1; then
+      --define "clamp_mtime_to_source_date_epoch 1" >>"$log" 2>&1; then
     tail -n 30 "$log" >&2
     say "ERROR: rpmbuild failed (see $log)"
     exit 2
@@ -156,6 +198,9 @@ fi
 if [ "$build_deb" = 1 ]; then
   root=$work/deb-root
   stage "$root" /lib/systemd/system /usr/lib/python3/dist-packages/dnf-plugins
+  # Debian's policy (10.2): shared objects are not executable; rpm wants them executable (its dependency generator
+  # reads only those), so only the .deb's lose the x bit.
+  find "$root/usr/lib/kabigate" -type f -name '*.so' -exec chmod 0644 {} +
   install -m 0644 "$top/packaging/deb/copyright" "$root/usr/share/doc/kabigate/copyright"
   install -D -m 0644 "$top/packaging/deb/lintian-overrides" "$root/usr/share/lintian/overrides/kabigate"
   {
@@ -167,10 +212,17 @@ if [ "$build_deb" = 1 ]; then
   } | gzip -9n >"$root/usr/share/doc/kabigate/changelog.gz"
   install -d -m 0755 "$root/DEBIAN"
   installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-  # The libraries the binary links, as Debian's own tool words them; those it loads at run time are in control.
+  # The libraries the CLI and the server's runtime link, as Debian's own tool words them (the server's own neighbours,
+  # libmscordaccore.so through RPATH $ORIGIN, are found in its folder); those loaded at run time are in control.
   mkdir -p "$work/shlibs/debian"
   : >"$work/shlibs/debian/control"
-  shlibs=$(cd "$work/shlibs" && dpkg-shlibdeps -O -e "$root/usr/bin/kabigate" 2>>"$log" | sed -n 's/^shlibs:Depends=//p')
+  elves=()
+  while IFS= read -r -d '' file; do
+    if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+      elves+=(-e "$file")
+    fi
+  done < <(find "$root/usr/bin" "$root/usr/lib/kabigate" -type f -print0 | sort -z)
+  shlibs=$(cd "$work/shlibs" && dpkg-shlibdeps -O -l"$root/usr/lib/kabigate/server" "${elves[@]}" 2>>"$log" | sed -n 's/^shlibs:Depends=//p')
   [ -n "$shlibs" ] || { say "ERROR: dpkg-shlibdeps found no dependencies (see $log)"; exit 2; }
   sed -e "s/@VERSION@/$deb_version/" -e "s/@INSTALLED_SIZE@/$installed_size/" -e "s/@SHLIBS@/$shlibs/" \
     "$top/packaging/deb/control" >"$root/DEBIAN/control"
@@ -192,6 +244,5 @@ fi
   echo "RPM_VERSION=$rpm_version"
   echo "RPM_RELEASE=$rpm_release"
   echo "DEB_VERSION=$deb_version"
-  echo "SERVER=$has_server"
 } >"$out/versions.env"
 ls "$out"/*.rpm "$out"/*.deb 2>/dev/null

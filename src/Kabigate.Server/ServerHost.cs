@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using X509Certificate2 = System.Security.Cryptography.X509Certificates.X509Certificate2;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -120,7 +121,7 @@ public static class ServerHost
         app.MapGet("/readyz", (ServiceContext s) =>
         {
             using var store = s.OpenRead();
-            return Results.Text($"ready: schema {store.SchemaVersion}\n");
+            return Results.Text($"ready: schema {store.SchemaVersion}, version {Version}\n");
         });
         app.MapReadApi();
         app.MapWriteApi();
@@ -129,6 +130,10 @@ public static class ServerHost
         app.Lifetime.ApplicationStopped.Register(context.Sharing.Dispose);
         return app;
     }
+
+    /// <summary>The version /readyz names: the one <c>kabigate --version</c> prints (packaging/version.targets sets both).</summary>
+    internal static string Version =>
+        typeof(ServerHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Only the three options are known: a typo must not start a service with the defaults.</summary>
     private static void CheckArguments(string[] args)

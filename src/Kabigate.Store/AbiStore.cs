@@ -73,6 +73,7 @@ public sealed partial class AbiStore : IDisposable
             var builder = readOnly
                 ? new SqliteConnectionStringBuilder { DataSource = StoreFiles.ImmutableUri(location.Target), Mode = SqliteOpenMode.ReadOnly, Pooling = sharing is not null, DefaultTimeout = 60 }
                 : new SqliteConnectionStringBuilder { DataSource = location.Target, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = sharing is not null, DefaultTimeout = 60 };
+            SqliteNativeLibrary.EnsureResolver();
             var connection = new SqliteConnection(builder.ToString());
             store = new AbiStore(location, connection, null, sharing) { IsReadOnly = readOnly };
             store.Guard(() =>

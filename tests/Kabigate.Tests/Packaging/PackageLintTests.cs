@@ -47,9 +47,12 @@ public class PackageLintTests
         var (exit, stdout, stderr) = Tools.Run("lintian", Packages.Deb);
         Assert.True(exit == 0, stdout + stderr);
         Assert.Empty(Findings(stdout, @"^([EW]): kabigate[^:]*: (\S+)"));
-        // The one override the package ships (packaging/deb/lintian-overrides: the runtime's own zlib) is the one used.
+        // The overrides the package ships (packaging/deb/lintian-overrides: the .NET runtime's own zlib, in the AOT CLI
+        // and in the server's runtime) are the ones used, and nothing else is overridden.
         (_, stdout, _) = Tools.Run("lintian", "--show-overrides", Packages.Deb);
-        Assert.Equal([("O", "embedded-library")], Findings(stdout, @"^([EWO]): kabigate[^:]*: (\S+)"));
+        Assert.Equal(
+            ["O: kabigate: embedded-library zlib [usr/bin/kabigate]", "O: kabigate: embedded-library zlib [usr/lib/kabigate/server/libSystem.IO.Compression.Native.so]"],
+            stdout.Split('\n').Where(l => Regex.IsMatch(l, @"^[EWO]: ")).Order(StringComparer.Ordinal));
     }
 
     /// <summary>

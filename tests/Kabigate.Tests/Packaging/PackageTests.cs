@@ -21,16 +21,24 @@ public class PackageTests
     [ToolFact("git", "rpmbuild", "rpmsign", "gpg", "dpkg-deb", "dpkg-shlibdeps", "gzip", "md5sum", "rpm", "dnf")]
     public void Rpm_HoldsEveryFile_MarksTheConfiguration_AndIsVersionedAsTheBinary()
     {
-        var files = Lines(Tools.RunOk("rpm", "-qlp", Packages.Rpm));
+        var files = Lines(Tools.RunOk("rpm", "-qlp", Packages.Rpm)).Where(f => !f.StartsWith("/usr/lib/.build-id", StringComparison.Ordinal)).ToList();
         Assert.Equal(
             new[]
             {
                 "/etc/dnf/plugins/kabigate.conf", "/etc/kabigate", "/etc/kabigate/serve.toml", "/usr/bin/kabigate",
-                HostPluginPath + "/kabigate.py", "/usr/lib/systemd/system/kabigate.service",
+                HostPluginPath + "/kabigate.py", "/usr/lib/kabigate", "/usr/lib/kabigate/libe_sqlite3.so", ServerDir,
+                "/usr/lib/systemd/system/kabigate.service",
                 "/usr/share/bash-completion/completions/kabigate", "/usr/share/doc/kabigate", "/usr/share/doc/kabigate/README.md",
                 "/usr/share/doc/kabigate/kabigate.md", "/usr/share/man/man1/kabigate.1.gz",
             }.Order(StringComparer.Ordinal),
-            files.Where(f => !f.StartsWith("/usr/lib/.build-id", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+            files.Where(f => !f.StartsWith(ServerDir + "/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        var server = ServerFiles(files);
+        AssertServerPayload(server);
+        // Modes: ELF executables and shared objects 0755 (rpm's dependency generator reads only executable files), the rest 0644.
+        var modes = Lines(Tools.RunOk("rpm", "-qp", "--qf", "[%{FILEMODES:perms} %{FILENAMES}\\n]", Packages.Rpm)).ToDictionary(l => l[11..], l => l[..10]);
+        Assert.All(server, f => Assert.Equal(IsElf(f) ? "-rwxr-xr-x" : "-rw-r--r--", modes[ServerDir + "/" + f]));
+        // The CLI's SQLite is the server's, linked (one copy).
+        Assert.Equal("lrwxrwxrwx", modes["/usr/lib/kabigate/libe_sqlite3.so"]);
         Assert.Equal(["/etc/dnf/plugins/kabigate.conf", "/etc/kabigate/serve.toml"], Lines(Tools.RunOk("rpm", "-qp", "--configfiles", Packages.Rpm)).Order(StringComparer.Ordinal));
         // %config(noreplace): the file flags' RPMFILE_CONFIG (1) and RPMFILE_NOREPLACE (16).
         var flags = Lines(Tools.RunOk("rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS}\\n]", Packages.Rpm)).ToDictionary(l => l.Split(' ')[0], l => int.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
@@ -39,9 +47,13 @@ public class PackageTests
         var nvr = Tools.RunOk("rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{RELEASE} %{ARCH}", Packages.Rpm);
         Assert.Equal($"kabigate {Packages.Versions["RPM_VERSION"]} {Packages.Versions["RPM_RELEASE"]} x86_64", nvr);
         Assert.Equal(Packages.Versions["VERSION"], $"{Packages.Versions["RPM_VERSION"]}+{Packages.Versions["RPM_RELEASE"]}");
-        var requires = Tools.RunOk("rpm", "-qp", "--requires", Packages.Rpm);
-        foreach (var library in new[] { "liblzma.so.5()(64bit)", "libzstd.so.1()(64bit)", "libz.so.1()(64bit)", "libsqlite3.so.0()(64bit)", "libc.so.6()(64bit)" })
-            Assert.Contains(library, requires, StringComparison.Ordinal);
+        var requires = Lines(Tools.RunOk("rpm", "-qp", "--requires", Packages.Rpm));
+        foreach (var library in new[] { "liblzma.so.5()(64bit)", "libzstd.so.1()(64bit)", "libz.so.1()(64bit)", "libsqlite3.so.0()(64bit)", "libc.so.6()(64bit)", "libstdc++.so.6()(64bit)", "(libssl.so.3()(64bit) or libssl.so.1.1()(64bit))" })
+            Assert.Contains(library, requires);
+        // The private libraries neither provide nor require anything: no libcoreclr.so() for others, no
+        // libmscordaccore.so() (the server's neighbour) nor liblttng-ust (its tracing provider is left out) to find.
+        Assert.DoesNotContain(requires, r => r.StartsWith("libmscordaccore", StringComparison.Ordinal) || r.StartsWith("liblttng", StringComparison.Ordinal));
+        Assert.DoesNotContain(Lines(Tools.RunOk("rpm", "-qp", "--provides", Packages.Rpm)), p => p.Contains(".so", StringComparison.Ordinal));
     }
 
     [ToolFact("git", "rpmbuild", "rpmsign", "gpg", "dpkg-deb", "dpkg-shlibdeps", "gzip", "md5sum", "rpm", "dnf")]
@@ -68,6 +80,34 @@ public class PackageTests
         RpmSaying(root, ["warning: /etc/kabigate/serve.toml saved as /etc/kabigate/serve.toml.rpmsave"], "-e", "kabigate");
         Assert.False(File.Exists(binary));
         Assert.EndsWith("listen = \"http://0.0.0.0:9000\"\n", File.ReadAllText(serve + ".rpmsave"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Where the packages put the server <c>kabigate serve</c> runs.</summary>
+    internal const string ServerDir = "/usr/lib/kabigate/server";
+
+    /// <summary>The files under <see cref="ServerDir"/>, by their names there, sorted.</summary>
+    private static List<string> ServerFiles(IEnumerable<string> files) =>
+        [.. files.Where(f => f.StartsWith(ServerDir + "/", StringComparison.Ordinal)).Select(f => f[(ServerDir.Length + 1)..]).Order(StringComparer.Ordinal)];
+
+    /// <summary>Its native files, by name: the apphost, createdump and the runtime's shared objects.</summary>
+    private static bool IsElf(string name) => name is "kabigate-server" or "createdump" || name.EndsWith(".so", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The self-contained server: its apphost and assembly, the .NET and ASP.NET Core runtimes, Hangfire, the SQLite it
+    /// opens; flat (no satellite-resource folders), no pdbs or XML docs, no LTTng provider.
+    /// </summary>
+    private static void AssertServerPayload(List<string> server)
+    {
+        foreach (var file in new[]
+        {
+            "kabigate-server", "kabigate-server.dll", "kabigate-server.deps.json", "kabigate-server.runtimeconfig.json", "createdump",
+            "libcoreclr.so", "libclrjit.so", "libhostfxr.so", "libhostpolicy.so", "libSystem.Native.so", "libe_sqlite3.so",
+            "System.Private.CoreLib.dll", "Microsoft.AspNetCore.dll", "Hangfire.Core.dll", "Kabigate.App.dll",
+        })
+            Assert.Contains(file, server);
+        Assert.All(server, f => Assert.DoesNotContain('/', f));
+        Assert.DoesNotContain(server, f => f.EndsWith(".pdb", StringComparison.Ordinal) || f.EndsWith(".xml", StringComparison.Ordinal) || f.EndsWith(".dbg", StringComparison.Ordinal));
+        Assert.DoesNotContain("libcoreclrtraceptprovider.so", server);
     }
 
     /// <summary>
@@ -97,7 +137,8 @@ public class PackageTests
     public void Deb_HoldsEveryFile_MarksTheConfiguration_AndIsVersionedAsTheBinary()
     {
         var listing = Lines(Tools.RunOk("dpkg-deb", "-c", Packages.Deb));
-        var files = listing.Where(l => l[0] == '-').Select(l => l[(l.IndexOf("./", StringComparison.Ordinal) + 1)..]).Order(StringComparer.Ordinal);
+        var modes = listing.Where(l => l[0] == '-').ToDictionary(l => l[(l.IndexOf("./", StringComparison.Ordinal) + 1)..], l => l[..10]);
+        var files = modes.Keys.ToList();
         Assert.Equal(
             new[]
             {
@@ -106,11 +147,22 @@ public class PackageTests
                 "/usr/share/doc/kabigate/README.md", "/usr/share/doc/kabigate/changelog.gz", "/usr/share/doc/kabigate/copyright",
                 "/usr/share/doc/kabigate/kabigate.md", "/usr/share/lintian/overrides/kabigate", "/usr/share/man/man1/kabigate.1.gz",
             }.Order(StringComparer.Ordinal),
-            files);
+            files.Where(f => !f.StartsWith(ServerDir + "/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        var server = ServerFiles(files);
+        AssertServerPayload(server);
+        // The RPM's server is the .deb's, file for file.
+        Assert.Equal(server, ServerFiles(Lines(Tools.RunOk("rpm", "-qlp", Packages.Rpm))));
+        // Modes: Debian's (policy 10.2): shared objects not executable; ELF executables 0755; the rest 0644.
+        Assert.All(server, f => Assert.Equal(IsElf(f) && !f.EndsWith(".so", StringComparison.Ordinal) ? "-rwxr-xr-x" : "-rw-r--r--", modes[ServerDir + "/" + f]));
+        Assert.Contains(listing, l => l.StartsWith("lrwxrwxrwx ", StringComparison.Ordinal) && l.EndsWith("./usr/lib/kabigate/libe_sqlite3.so -> server/libe_sqlite3.so", StringComparison.Ordinal));
         Assert.All(listing, l => Assert.Contains(" root/root ", l, StringComparison.Ordinal));
         Assert.Equal(Packages.Versions["VERSION"], Tools.RunOk("dpkg-deb", "-f", Packages.Deb, "Version").Trim());
         Assert.Equal(Packages.Versions["VERSION"], Packages.Versions["DEB_VERSION"]);
-        Assert.Matches(@"^libc6 \(>= 2\.[0-9]+\)", Tools.RunOk("dpkg-deb", "-f", Packages.Deb, "Depends"));
+        var depends = Tools.RunOk("dpkg-deb", "-f", Packages.Deb, "Depends");
+        Assert.Matches(@"^libc6 \(>= 2\.[0-9]+\)", depends);
+        // The server's runtime links libstdc++ and libgcc_s (dpkg-shlibdeps) and loads OpenSSL at run time (control).
+        foreach (var package in new[] { "libstdc++6", "libgcc-s1", "libssl3 | libssl3t64" })
+            Assert.Contains(package, depends, StringComparison.Ordinal);
         using var temp = new TempDirectory();
         Tools.RunOk("dpkg-deb", "-e", Packages.Deb, temp.Path);
         Assert.Equal("/etc/dnf/plugins/kabigate.conf\n/etc/kabigate/serve.toml\n", File.ReadAllText(temp.Combine("conffiles")));

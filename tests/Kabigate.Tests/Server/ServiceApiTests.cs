@@ -110,7 +110,8 @@ public class ServiceApiTests
             Assert.Contains(path, paths);
         Assert.Equal("ok\n", await service.Client.GetStringAsync("/healthz"));
         using (var store = AbiStore.Open(StoreLocation.Resolve(service.Db), create: false))
-            Assert.Equal($"ready: schema {store.SchemaVersion}\n", await service.Client.GetStringAsync("/readyz"));
+            Assert.Equal($"ready: schema {store.SchemaVersion}, version {Kabigate.Server.ServerHost.Version}\n", await service.Client.GetStringAsync("/readyz"));
+        Assert.Matches(@"^[0-9]+\.[0-9]+\.[0-9]+[^+]*\+[0-9]+\.", Kabigate.Server.ServerHost.Version); // packaging/version.sh's, not the SDK's 1.0.0
         var metrics = await service.Client.GetStringAsync("/metrics");
         Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
     }

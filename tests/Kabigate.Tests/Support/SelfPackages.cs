@@ -41,7 +41,7 @@ internal sealed class SelfPackages
     /// <summary>The public key of <see cref="SigningKey"/>, armored.</summary>
     public string SigningPublicKey => Path.Combine(Directory, "signing-key.asc");
 
-    /// <summary>versions.env: VERSION (what --version prints), RPM_VERSION, RPM_RELEASE, DEB_VERSION, SERVER.</summary>
+    /// <summary>versions.env: VERSION (what --version prints), RPM_VERSION, RPM_RELEASE, DEB_VERSION.</summary>
     public IReadOnlyDictionary<string, string> Versions { get; }
 
     private static SelfPackages Build()
