@@ -11,7 +11,8 @@ namespace Kabigate.Build;
 /// <param name="LogPath">Where the full log goes (kept).</param>
 /// <param name="OutputDirectory">Where the built modules are copied.</param>
 /// <param name="Timeout">How long the build may run before it is killed (with every process it started).</param>
-public sealed record BuildJob(PreparedRecipe Recipe, string Release, string Headers, string ScratchRoot, string LogPath, string OutputDirectory, TimeSpan Timeout);
+/// <param name="Signing">Signs the built modules with the headers' scripts/sign-file, or null.</param>
+public sealed record BuildJob(PreparedRecipe Recipe, string Release, string Headers, string ScratchRoot, string LogPath, string OutputDirectory, TimeSpan Timeout, ModuleSigning? Signing = null);
 
 /// <summary>How a build ended.</summary>
 public enum BuildStatus : byte
@@ -132,6 +133,19 @@ public static partial class BuildExecutor
                     modules.Add(output);
                 }
             }
+            if (status == BuildStatus.Built && job.Signing is { } signing)
+            {
+                foreach (var module in modules)
+                {
+                    missing = signing.Sign(job.Headers, module, log, job.Timeout, cancel);
+                    if (missing is not null)
+                    {
+                        log.WriteLine($"# kabigate: {missing}");
+                        status = BuildStatus.Failed;
+                        break;
+                    }
+                }
+            }
             log.Flush();
             string? firstError = status switch
             {
@@ -175,7 +189,7 @@ public static partial class BuildExecutor
         return environment;
     }
 
-    private static BuildStatus Execute(StreamWriter log, string directory, TimeSpan timeout, CancellationToken cancel, Dictionary<string, string> environment, params string[] command)
+    internal static BuildStatus Execute(StreamWriter log, string directory, TimeSpan timeout, CancellationToken cancel, Dictionary<string, string> environment, params string[] command)
     {
         var info = new ProcessStartInfo(command[0])
         {
