@@ -113,7 +113,7 @@ public static partial class BuildExecutor
                     ["make", "-C", job.Headers, $"M={buildDir}", .. recipe.Entry.MakeArguments, "modules"]);
             }
             var modules = new List<string>();
-            string? missing = null;
+            string? missing = null, signingFailure = null;
             if (status == BuildStatus.Built)
             {
                 Directory.CreateDirectory(job.OutputDirectory);
@@ -137,10 +137,10 @@ public static partial class BuildExecutor
             {
                 foreach (var module in modules)
                 {
-                    missing = signing.Sign(job.Headers, module, log, job.Timeout, cancel);
-                    if (missing is not null)
+                    signingFailure = signing.Sign(job.Headers, module, log, job.LogPath, job.Timeout, cancel);
+                    if (signingFailure is not null)
                     {
-                        log.WriteLine($"# kabigate: {missing}");
+                        log.WriteLine($"# kabigate: {signingFailure}");
                         status = BuildStatus.Failed;
                         break;
                     }
@@ -151,7 +151,7 @@ public static partial class BuildExecutor
             {
                 BuildStatus.Built => null,
                 BuildStatus.TimedOut => $"killed after {job.Timeout.TotalSeconds:0} s (timeout)",
-                _ => FirstError(job.LogPath) ?? missing,
+                _ => signingFailure ?? FirstError(job.LogPath) ?? missing,
             };
             log.WriteLine($"# kabigate: {status.ToString().ToLowerInvariant()} in {clock.Elapsed.TotalSeconds:0.0} s");
             return new BuildOutcome(status, status == BuildStatus.Built ? modules : [], job.LogPath, firstError, clock.Elapsed);

@@ -97,7 +97,7 @@ public static class KmodPackager
         File.WriteAllText(specPath, spec.ToString());
         var top = Path.Combine(work.Path, "top");
         // No strip, no debuginfo, no build-id links: the files go in byte for byte (a signature stays valid).
-        Tools.Run(job.LogPath, work.Path, timeout, "rpmbuild", "-bb", "--target", arch, "--define", $"_topdir {top}",
+        PackagingTools.Run(job.LogPath, work.Path, timeout, "rpmbuild", "-bb", "--target", arch, "--define", $"_topdir {top}",
             "--define", "__os_install_post %{nil}", "--define", "debug_package %{nil}", "--define", "_build_id_links none", specPath);
         var rpm = Directory.EnumerateFiles(Path.Combine(top, "RPMS"), "*.rpm", SearchOption.AllDirectories).SingleOrDefault()
             ?? throw new PackagingException("rpmbuild made no package; see the log");
@@ -153,7 +153,7 @@ public static class KmodPackager
 
                 """);
             var deb = Path.Combine(work.Path, $"{package}_{version}_{arch}.deb");
-            Tools.Run(job.LogPath, work.Path, timeout, "dpkg-deb", "--root-owner-group", "--build", root, deb);
+            PackagingTools.Run(job.LogPath, work.Path, timeout, "dpkg-deb", "--root-owner-group", "--build", root, deb);
             Directory.CreateDirectory(job.OutputDirectory);
             var output = Path.Combine(job.OutputDirectory, Path.GetFileName(deb));
             File.Copy(deb, output, overwrite: true);

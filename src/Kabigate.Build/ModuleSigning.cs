@@ -10,6 +10,9 @@ namespace Kabigate.Build;
 /// <param name="Certificate">The certificate.</param>
 public sealed record ModuleSigning(string Key, string Certificate)
 {
+    /// <summary>How a signing failure's message begins (the key's or the machine's fault, not the recipe's).</summary>
+    public const string FailurePrefix = "signing failed: ";
+
     /// <summary>The hash algorithm the headers' .config names for module signatures, or sha256.</summary>
     public static string HashOf(string headers)
     {
@@ -40,22 +43,29 @@ public sealed record ModuleSigning(string Key, string Certificate)
     }
 
     /// <summary>Signs one module in place, the tool's output going to the build's log; returns why it failed, or null.</summary>
-    internal string? Sign(string headers, string module, StreamWriter log, TimeSpan timeout, CancellationToken cancel)
+    internal string? Sign(string headers, string module, StreamWriter log, string logPath, TimeSpan timeout, CancellationToken cancel)
     {
         if (SignFileOf(headers) is not { } tool)
-            return $"the headers {headers} have no scripts/sign-file to sign with";
+            return $"{FailurePrefix}the headers {headers} have no scripts/sign-file to sign with";
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
             ["LC_ALL"] = "C",
         };
         var key = Key.StartsWith("pkcs11:", StringComparison.Ordinal) ? Key : Path.GetFullPath(Key);
+        log.Flush();
+        long start = new FileInfo(logPath).Length;
         var status = BuildExecutor.Execute(log, Path.GetDirectoryName(module)!, timeout, cancel, environment, tool, HashOf(headers), key, Path.GetFullPath(Certificate), module);
-        return status switch
-        {
-            BuildStatus.Built => null,
-            BuildStatus.TimedOut => $"scripts/sign-file was killed after {timeout.TotalSeconds:0} s",
-            _ => $"scripts/sign-file failed on {Path.GetFileName(module)}; see the log",
-        };
+        log.Flush();
+        if (status == BuildStatus.Built)
+            return null;
+        if (status == BuildStatus.TimedOut)
+            return $"{FailurePrefix}scripts/sign-file was killed after {timeout.TotalSeconds:0} s";
+        // sign-file's own complaint: its last line of output (e.g. "sign-file: key.pem: ... key values mismatch").
+        using var reader = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        reader.Seek(start, SeekOrigin.Begin);
+        var said = new StreamReader(reader).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault(l => !l.StartsWith('#') && !l.StartsWith("$ ", StringComparison.Ordinal));
+        return $"{FailurePrefix}scripts/sign-file failed on {Path.GetFileName(module)}" + (said is null ? "; see the log" : ": " + said);
     }
 }

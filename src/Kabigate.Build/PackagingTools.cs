@@ -32,7 +32,7 @@ internal sealed class PackagingDirectory : IDisposable
 }
 
 /// <summary>Runs a packaging or signing tool with a clean environment, its output appended to a build's log.</summary>
-internal static class Tools
+internal static class PackagingTools
 {
     /// <summary>Runs it; a non-zero exit throws with the tool's last line of output.</summary>
     /// <exception cref="PackagingException">The tool failed, timed out or is not installed.</exception>

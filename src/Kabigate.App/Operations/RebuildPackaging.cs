@@ -19,7 +19,8 @@ internal static class RebuildPackaging
 
     /// <summary>Whether a build-failed detail is this step's (the machine's or the key's fault, not the recipe's: it does not block the class next time).</summary>
     public static bool FailedAfterTheBuild(string? detail) =>
-        detail is not null && (detail.StartsWith(SigningFailed, StringComparison.Ordinal) || detail.StartsWith(PackagingFailed, StringComparison.Ordinal));
+        detail is not null && (detail.StartsWith(SigningFailed, StringComparison.Ordinal) || detail.StartsWith(PackagingFailed, StringComparison.Ordinal)
+            || detail.StartsWith(ModuleSigning.FailurePrefix, StringComparison.Ordinal));
 
     /// <summary>Checks the key and certificate before anything is built; returns the certificate as a trusted key.</summary>
     /// <exception cref="OperationException">One is missing or the certificate cannot be read.</exception>
