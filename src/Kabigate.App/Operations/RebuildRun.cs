@@ -228,12 +228,15 @@ public static class RebuildRunOperation
         return (result, verdicts.Any(v => v.Loads) ? set.Modules : []);
     }
 
-    /// <summary>Records the run in one transaction: the built modules that load somewhere as kmods, every result as a rebuild row.</summary>
+    /// <summary>Records the run in one transaction: the target kernels, the built modules that load somewhere as kmods, every result as a rebuild row.</summary>
     private static void Record(string db, string runId, RebuildPlanResult plan, List<RebuildKernelResult> results, List<RebuildBuildResult> builds,
         List<(RebuildBuildResult Build, IReadOnlyList<ModuleImage> Modules)> built, IOperationLog log)
     {
         using var store = AbiStore.Open(StoreLocation.Resolve(db), create: true);
         using var session = store.BeginIngest();
+        // The target kernels too (once per content), so that compatible and matrix count the rebuilt kmods on them.
+        foreach (var kernel in plan.Kernels)
+            session.AddKernel(kernel);
         var kmodIds = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         foreach (var (build, modules) in built)
         {

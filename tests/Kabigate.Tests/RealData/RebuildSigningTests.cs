@@ -81,7 +81,7 @@ public class RebuildSigningTests
         var failed = mismatched.Results.Single();
         Assert.Equal(RebuildStatuses.BuildFailed, failed.Status);
         Assert.Empty(mismatched.Builds.Single().Packages);
-        Assert.Contains("sign-file", failed.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("signing failed: scripts/sign-file failed on kg_stable.ko: ", failed.Detail, StringComparison.Ordinal);
         // The key's fault, not the recipe's: the next plan builds again rather than blocking the class.
         var plan = RebuildPlanOperation.Run(Request(temp, [Path.Combine(Kmods, "kg_stable")], [Data.NewRelease], "mismatched.db"), SilentLog.Instance);
         Assert.Equal(PlanAction.Build, plan.Recipes.Single().Plan.Items.Single().Action);
@@ -142,6 +142,16 @@ public class RebuildSigningTests
         var symvers115 = Path.Combine(Tools.ExtractFromDeb(Data.HeadersDeb("6.12.115+deb12-amd64"), "*/Module.symvers", temp.Combine("symvers115")), "usr/src/linux-headers-6.12.115+deb12-amd64/Module.symvers");
         Assert.Contains(new Depmod.Finding("kg_grows.ko", "misc_register", "crc-mismatch"), Depmod.Run([module], symvers115, "6.12.115+deb12-amd64"));
         Assert.Empty(Depmod.Run([module], Path.Combine(Data.NewerHeaders, "Module.symvers"), Data.NewerBuildRelease));
+
+        // compatible and matrix count the rebuilt kmod on the kernels the run stored (6.1.0-56 from the first run, the three 6.12).
+        var (exit, stdout, _) = CliRunner.Run("compatible", "kg_grows", "--db", temp.Combine("store.db"));
+        Assert.Equal(0, exit);
+        Assert.Contains($"kg_grows (built for {Data.NewerBuildRelease}, {module}) loads on 2 of 4 stored releases", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"6\.12\.115\+deb12-amd64: kg_grows: disagrees about version of symbol misc_(de)?register", stdout);
+        (_, stdout, _) = CliRunner.Run("matrix", "--db", temp.Combine("store.db"), "--format", "csv");
+        var rows = stdout.Split('\n').Select(l => l.Split(',')).Where(f => f.Length > 5 && f[1] == "kg_grows" && f[2] == Data.NewerBuildRelease).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(["6.12.117+deb12-amd64", Data.NewerBuildRelease], rows.Where(f => f[5] == "true").Select(f => f[4]).Order(StringComparer.Ordinal));
 
         // The class split holds: next time .117 and .118 reuse the build, and .115 is a class of its own (no headers for it here).
         var again = RebuildPlanOperation.Run(Request(temp, [source], newer), SilentLog.Instance);
