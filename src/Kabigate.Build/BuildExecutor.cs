@@ -11,7 +11,8 @@ namespace Kabigate.Build;
 /// <param name="LogPath">Where the full log goes (kept).</param>
 /// <param name="OutputDirectory">Where the built modules are copied.</param>
 /// <param name="Timeout">How long the build may run before it is killed (with every process it started).</param>
-public sealed record BuildJob(PreparedRecipe Recipe, string Release, string Headers, string ScratchRoot, string LogPath, string OutputDirectory, TimeSpan Timeout);
+/// <param name="Signing">Signs the built modules with the headers' scripts/sign-file, or null.</param>
+public sealed record BuildJob(PreparedRecipe Recipe, string Release, string Headers, string ScratchRoot, string LogPath, string OutputDirectory, TimeSpan Timeout, ModuleSigning? Signing = null);
 
 /// <summary>How a build ended.</summary>
 public enum BuildStatus : byte
@@ -112,7 +113,7 @@ public static partial class BuildExecutor
                     ["make", "-C", job.Headers, $"M={buildDir}", .. recipe.Entry.MakeArguments, "modules"]);
             }
             var modules = new List<string>();
-            string? missing = null;
+            string? missing = null, signingFailure = null;
             if (status == BuildStatus.Built)
             {
                 Directory.CreateDirectory(job.OutputDirectory);
@@ -132,12 +133,25 @@ public static partial class BuildExecutor
                     modules.Add(output);
                 }
             }
+            if (status == BuildStatus.Built && job.Signing is { } signing)
+            {
+                foreach (var module in modules)
+                {
+                    signingFailure = signing.Sign(job.Headers, module, log, job.LogPath, job.Timeout, cancel);
+                    if (signingFailure is not null)
+                    {
+                        log.WriteLine($"# kabigate: {signingFailure}");
+                        status = BuildStatus.Failed;
+                        break;
+                    }
+                }
+            }
             log.Flush();
             string? firstError = status switch
             {
                 BuildStatus.Built => null,
                 BuildStatus.TimedOut => $"killed after {job.Timeout.TotalSeconds:0} s (timeout)",
-                _ => FirstError(job.LogPath) ?? missing,
+                _ => signingFailure ?? FirstError(job.LogPath) ?? missing,
             };
             log.WriteLine($"# kabigate: {status.ToString().ToLowerInvariant()} in {clock.Elapsed.TotalSeconds:0.0} s");
             return new BuildOutcome(status, status == BuildStatus.Built ? modules : [], job.LogPath, firstError, clock.Elapsed);
@@ -175,7 +189,7 @@ public static partial class BuildExecutor
         return environment;
     }
 
-    private static BuildStatus Execute(StreamWriter log, string directory, TimeSpan timeout, CancellationToken cancel, Dictionary<string, string> environment, params string[] command)
+    internal static BuildStatus Execute(StreamWriter log, string directory, TimeSpan timeout, CancellationToken cancel, Dictionary<string, string> environment, params string[] command)
     {
         var info = new ProcessStartInfo(command[0])
         {

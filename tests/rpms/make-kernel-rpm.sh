@@ -11,8 +11,10 @@
 set -euo pipefail
 release=${1:?release}; symvers=${2:?symvers}; out=${3:?outdir}
 name=${4:-kernel-core}; payload=${5:-w2.xzdio}; style=${6:-rhel}
-abi=$(cut -d- -f2 <<<"$release"); flavour=$(cut -d- -f3- <<<"$release")
-uname_r="6.1.0-$abi.${flavour//-/_}${RELEASE_SUFFIX:-}" # an RPM version allows one '-': 6.1.0-47-amd64 becomes 6.1.0-47.amd64
+# An RPM version allows one '-': 6.1.0-47-amd64 becomes 6.1.0-47.amd64; 6.12.118+deb12-amd64 stays as it is.
+version=${release%%-*}; rest=${release#*-}
+if [[ $rest == *-* ]]; then abi=${rest%%-*}; flavour=${rest#*-}; rpm_release="$abi.${flavour//-/_}"; else rpm_release=$rest; fi
+uname_r="$version-$rpm_release${RELEASE_SUFFIX:-}"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/boot" "$work/root/lib/modules/$release" "$out"
 gzip -9 -c "$symvers" >"$work/root/boot/symvers-$release.gz"
@@ -29,8 +31,8 @@ case "$style" in
 esac
 cat >"$work/kernel.spec" <<SPEC
 Name: $name
-Version: 6.1.0
-Release: $abi.${flavour//-/_}${RELEASE_SUFFIX:-}
+Version: $version
+Release: $rpm_release${RELEASE_SUFFIX:-}
 Summary: kabigate test kernel ABI $release
 License: GPL-2.0-only
 BuildArch: x86_64

@@ -68,7 +68,9 @@ public sealed record JsonRebuildResult(string Recipe, string Kernel, string Stat
 /// <param name="Log">The full log.</param>
 /// <param name="FirstError">The first error line, or null.</param>
 /// <param name="RefusedBy">The members that refuse the build (the class splits there).</param>
-public sealed record JsonRebuildBuild(string Recipe, string ClassKey, string BuiltOn, IReadOnlyList<string> Members, string Status, double Seconds, string Log, string? FirstError, IReadOnlyList<string> RefusedBy);
+/// <param name="Signer">Who signed its modules (verified with --sign-cert), or null.</param>
+/// <param name="Packages">The packages made of it.</param>
+public sealed record JsonRebuildBuild(string Recipe, string ClassKey, string BuiltOn, IReadOnlyList<string> Members, string Status, double Seconds, string Log, string? FirstError, IReadOnlyList<string> RefusedBy, string? Signer, IReadOnlyList<string> Packages);
 
 /// <summary><c>rebuild run --format json</c>.</summary>
 /// <param name="Schema">The schema number.</param>
@@ -129,7 +131,7 @@ public static class RebuildDocuments
         return new RebuildRunDocument(JsonShapes.Schema, result.RunId, result.Store, result.OutputDirectory, result.Compiler, Math.Round(result.Wall.TotalSeconds, 1),
             result.Plan.Targets, result.Outcome == RebuildRunOutcome.Covered,
             [.. result.Builds.Select(b => new JsonRebuildBuild(b.Recipe, b.ClassKey, b.BuiltOn, b.Members, b.Outcome.Status.ToString().ToLowerInvariant(),
-                Math.Round(b.Outcome.Duration.TotalSeconds, 1), b.Outcome.LogPath, b.Outcome.FirstError, [.. b.Refused.Select(r => r.Kernel.Release)]))],
+                Math.Round(b.Outcome.Duration.TotalSeconds, 1), b.Outcome.LogPath, b.Outcome.FirstError, [.. b.Refused.Select(r => r.Kernel.Release)], b.Signer, b.Packages))],
             [.. result.Results.Select(r => new JsonRebuildResult(r.Recipe, r.Kernel, r.Status, r.ClassKey, r.BuiltOn, r.Detail, r.LogPath, r.Artifacts))]);
     }
 

@@ -180,7 +180,7 @@ public static class RebuildPlanOperation
 
     private static List<EarlierFailure> FailuresOf(PreparedRecipe recipe, IReadOnlyList<StoredRebuild> rebuilds) =>
         [.. rebuilds.Select(r => r.Record)
-            .Where(r => r.Recipe == recipe.Name && r.RecipeDigest == recipe.Digest && r.Status == RebuildStatuses.BuildFailed && r.LogPath is not null)
+            .Where(r => r.Recipe == recipe.Name && r.RecipeDigest == recipe.Digest && r.Status == RebuildStatuses.BuildFailed && r.LogPath is not null && !RebuildPackaging.FailedAfterTheBuild(r.Detail))
             .GroupBy(r => r.LogPath!, StringComparer.Ordinal)
             .Select(g => new EarlierFailure([.. g.Select(r => r.Kernel)], g.Key, g.First().Detail))];
 

@@ -32,7 +32,9 @@ public static class RebuildStatuses
 /// <param name="Jobs">How many builds run at once; null: the number of cores.</param>
 /// <param name="Timeout">How long one build may run.</param>
 /// <param name="OutputDirectory">Where the run's logs and modules go; null: the cache folder's rebuild/RUN-ID.</param>
-public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeSpan Timeout, string? OutputDirectory);
+/// <param name="Package">The packages made of each verified build (RPM, .deb, both, none).</param>
+/// <param name="Signing">The key and certificate the built modules are signed with (the headers' scripts/sign-file), or null.</param>
+public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeSpan Timeout, string? OutputDirectory, PackageFormats Package = PackageFormats.None, ModuleSigning? Signing = null);
 
 /// <summary>What the run did for one recipe on one target kernel.</summary>
 /// <param name="Recipe">The recipe.</param>
@@ -43,7 +45,11 @@ public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeS
 /// <param name="Detail">The reused build, the first error, the loader's words, or why it is blocked.</param>
 /// <param name="LogPath">The build's log, or null.</param>
 /// <param name="Artifacts">The module files that serve this kernel (built or reused).</param>
-public sealed record RebuildKernelResult(string Recipe, string Kernel, string Status, string? ClassKey, string? BuiltOn, string? Detail, string? LogPath, IReadOnlyList<string> Artifacts);
+public sealed record RebuildKernelResult(string Recipe, string Kernel, string Status, string? ClassKey, string? BuiltOn, string? Detail, string? LogPath, IReadOnlyList<string> Artifacts)
+{
+    /// <summary>The packages that serve this kernel: the build's kmod RPM, and the .deb made for this kernel.</summary>
+    public IReadOnlyList<string> Packages { get; init; } = [];
+}
 
 /// <summary>One build the run made.</summary>
 /// <param name="Recipe">The recipe.</param>
@@ -52,7 +58,14 @@ public sealed record RebuildKernelResult(string Recipe, string Kernel, string St
 /// <param name="Members">The class's kernels.</param>
 /// <param name="Outcome">The executor's result.</param>
 /// <param name="Refused">The members that refuse it (the class splits there), with the loader's words.</param>
-public sealed record RebuildBuildResult(string Recipe, string ClassKey, string BuiltOn, IReadOnlyList<string> Members, BuildOutcome Outcome, IReadOnlyList<MemberVerdict> Refused);
+public sealed record RebuildBuildResult(string Recipe, string ClassKey, string BuiltOn, IReadOnlyList<string> Members, BuildOutcome Outcome, IReadOnlyList<MemberVerdict> Refused)
+{
+    /// <summary>The packages made of the build (none when no member loads it, or none was asked for).</summary>
+    public IReadOnlyList<string> Packages { get; init; } = [];
+
+    /// <summary>Who signed its modules, as kabigate reads and verifies their signatures (modinfo's signer), or null when unsigned.</summary>
+    public string? Signer { get; init; }
+}
 
 /// <summary>How a run came out.</summary>
 public enum RebuildRunOutcome
@@ -85,6 +98,26 @@ public sealed record RebuildRunResult(
 /// </summary>
 public static class RebuildRunOperation
 {
+    /// <summary>The packages <c>--package rpm|deb|both|none</c> names.</summary>
+    /// <exception cref="OperationException">Another word.</exception>
+    public static PackageFormats PackageFormatsOf(string? word) => word switch
+    {
+        null or "none" => PackageFormats.None,
+        "rpm" => PackageFormats.Rpm,
+        "deb" => PackageFormats.Deb,
+        "both" => PackageFormats.Rpm | PackageFormats.Deb,
+        _ => throw new OperationException($"--package '{word}': rpm, deb, both or none"),
+    };
+
+    /// <summary>The signing <c>--sign-key</c> and <c>--sign-cert</c> ask for, or null when neither is given.</summary>
+    /// <exception cref="OperationException">Only one is given.</exception>
+    public static ModuleSigning? SigningOf(string? key, string? certificate) => (key, certificate) switch
+    {
+        (null, null) => null,
+        ({ } k, { } c) => new ModuleSigning(k, c),
+        _ => throw new OperationException("--sign-key and --sign-cert go together"),
+    };
+
     /// <summary>Runs the plan.</summary>
     /// <exception cref="OperationException">An input cannot be read (see <see cref="RebuildPlanOperation"/>), or the options are wrong.</exception>
     public static RebuildRunResult Run(RebuildRunRequest request, IOperationLog log, CancellationToken cancel = default)
@@ -95,6 +128,7 @@ public static class RebuildRunOperation
             throw new OperationException("--jobs must be at least 1");
         if (request.Timeout <= TimeSpan.Zero)
             throw new OperationException("--timeout must be positive");
+        var trusted = request.Signing is null ? null : RebuildPackaging.CheckSigning(request.Signing);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var db = request.Plan.Db ?? (Environment.GetEnvironmentVariable(StoreLocation.EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : StoreLocation.DefaultPath);
         // Created (or migrated) first, so that the plan reads the earlier results from it.
@@ -113,7 +147,7 @@ public static class RebuildRunOperation
             var (recipe, item) = work[w];
             var release = item.BuildOn!.Release;
             var stem = $"{recipe.Name}/{release}-{item.ClassKey}";
-            var job = new BuildJob(recipe, release, item.Headers!, scratch, Path.Combine(output, stem + ".log"), Path.Combine(output, stem), request.Timeout);
+            var job = new BuildJob(recipe, release, item.Headers!, scratch, Path.Combine(output, stem + ".log"), Path.Combine(output, stem), request.Timeout, request.Signing);
             log.Note($"building {recipe.Name} for {item.Kernels.Count} kernel{(item.Kernels.Count == 1 ? "" : "s")} against {release}");
             try
             {
@@ -148,6 +182,8 @@ public static class RebuildRunOperation
                 {
                     var outcome = outcomes[work.FindIndex(w => ReferenceEquals(w.Item, item))];
                     var (result, modules) = Verify(entry.Recipe, item, outcome, results);
+                    (result, modules) = RebuildPackaging.SignedAndPackaged(entry.Recipe, item, result, modules, results, trusted, request.Package,
+                        Path.Combine(output, entry.Recipe.Name, "packages"), request.Timeout);
                     builds.Add(result);
                     if (modules.Count > 0)
                         built.Add((result, modules));
@@ -192,12 +228,15 @@ public static class RebuildRunOperation
         return (result, verdicts.Any(v => v.Loads) ? set.Modules : []);
     }
 
-    /// <summary>Records the run in one transaction: the built modules that load somewhere as kmods, every result as a rebuild row.</summary>
+    /// <summary>Records the run in one transaction: the target kernels, the built modules that load somewhere as kmods, every result as a rebuild row.</summary>
     private static void Record(string db, string runId, RebuildPlanResult plan, List<RebuildKernelResult> results, List<RebuildBuildResult> builds,
         List<(RebuildBuildResult Build, IReadOnlyList<ModuleImage> Modules)> built, IOperationLog log)
     {
         using var store = AbiStore.Open(StoreLocation.Resolve(db), create: true);
         using var session = store.BeginIngest();
+        // The target kernels too (once per content), so that compatible and matrix count the rebuilt kmods on them.
+        foreach (var kernel in plan.Kernels)
+            session.AddKernel(kernel);
         var kmodIds = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         foreach (var (build, modules) in built)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kabigate.App.Json;
+using Kabigate.Build;
 using Kabigate.App.Operations;
 using Kabigate.Cli.Rendering;
 
@@ -62,6 +63,10 @@ internal static class RebuildCommand
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Builds at once (default: the number of cores).", HelpName = "N" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds one build may run before it is killed (default 1800).", DefaultValueFactory = _ => 1800, HelpName = "SECONDS" };
         var output = new Option<string?>("--out") { Description = "Where logs and built modules go (default: ~/.cache/kabigate/rebuild/RUN-ID).", HelpName = "DIR" };
+        var package = new Option<string>("--package") { Description = "Packages made of each verified build: rpm (a kmod RPM, ELRepo naming, kernel(sym) = CRC requires), deb (one per kernel that loads it), both, or none.", DefaultValueFactory = _ => "none", HelpName = "rpm|deb|both|none" };
+        package.AcceptOnlyFromAmong("rpm", "deb", "both", "none");
+        var signKey = new Option<string?>("--sign-key") { Description = "Sign the built modules with this private key (PEM, or a pkcs11: URI), with the headers' scripts/sign-file; needs --sign-cert.", HelpName = "KEY" };
+        var signCert = new Option<string?>("--sign-cert") { Description = "The X.509 certificate (PEM or DER) of --sign-key; the signatures are verified with it before anything is packaged.", HelpName = "CERT" };
         var format = CommonOptions.Format("text", "json");
         var command = new Command("run", "Runs the plan here: builds in parallel in scratch directories, re-verifies every build on every kernel of its class, records the results in the store.\n" + ExitHelp);
         foreach (var option in options.All)
@@ -69,10 +74,15 @@ internal static class RebuildCommand
         command.Options.Add(jobs);
         command.Options.Add(timeout);
         command.Options.Add(output);
+        command.Options.Add(package);
+        command.Options.Add(signKey);
+        command.Options.Add(signCert);
         command.Options.Add(format);
         command.SetAction(parse =>
         {
-            var result = RebuildRunOperation.Run(new RebuildRunRequest(options.Request(parse), parse.GetValue(jobs), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(output)), cli.Log);
+            var request = new RebuildRunRequest(options.Request(parse), parse.GetValue(jobs), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(output),
+                RebuildRunOperation.PackageFormatsOf(parse.GetValue(package)), RebuildRunOperation.SigningOf(parse.GetValue(signKey), parse.GetValue(signCert)));
+            var result = RebuildRunOperation.Run(request, cli.Log);
             if (parse.GetValue(format) == "json")
                 Json.Write(cli.Stdout, RebuildDocuments.Run(result));
             else

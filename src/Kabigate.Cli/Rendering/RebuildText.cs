@@ -51,7 +51,8 @@ internal static class RebuildText
             var detail = r.Status switch
             {
                 RebuildStatuses.Reused => $"loads: {r.Detail}",
-                RebuildStatuses.Built => $"class {r.ClassKey}, built on {r.BuiltOn}; log {r.LogPath}",
+                RebuildStatuses.Built => $"class {r.ClassKey}, built on {r.BuiltOn}{(r.Detail is null ? "" : ", " + r.Detail)}; log {r.LogPath}"
+                    + string.Concat(r.Packages.Select(p => "; " + Path.GetFileName(p))),
                 RebuildStatuses.BuildFailed => $"class {r.ClassKey}, built on {r.BuiltOn}: {r.Detail}; log {r.LogPath}",
                 RebuildStatuses.BuiltButRefused => $"class {r.ClassKey}, built on {r.BuiltOn}, refused here (class split): {r.Detail}",
                 _ => r.Detail ?? "",
@@ -59,6 +60,8 @@ internal static class RebuildText
             table.Add(r.Recipe, r.Kernel, r.Status, detail);
         }
         var text = new StringBuilder(table.Render());
+        foreach (var build in result.Builds.Where(b => b.Packages.Count > 0))
+            text.Append(CultureInfo.InvariantCulture, $"{build.Recipe} built on {build.BuiltOn}: {string.Join(' ', build.Packages)}\n");
         var covered = result.Results.Count(r => r.Status is RebuildStatuses.Reused or RebuildStatuses.Built);
         var buildTime = result.Builds.Sum(b => b.Outcome.Duration.TotalSeconds);
         text.Append(CultureInfo.InvariantCulture,
