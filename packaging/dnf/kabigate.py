@@ -7,7 +7,8 @@
 # and excludes those packages from the sack, one line per package with the reason. dnf decides the rest.
 #
 # Configuration: /etc/dnf/plugins/kabigate.conf (see the file kabigate install-dnf-plugin writes).
-# The plugin is thin on purpose: every decision is the CLI's (kabigate mask/hold --format json).
+# The plugin is thin on purpose: every decision is the CLI's (kabigate mask|hold|mask-and-hold --format json; mode
+# both runs mask-and-hold, one process reading the metadata once).
 
 import json
 import logging
@@ -26,7 +27,7 @@ except ImportError:  # dnf always has rpm; kept importable for tests of the modu
 logger = logging.getLogger('dnf.plugin')
 
 MODES = ('mask', 'hold', 'both')
-SCHEMA = 2  # the JSON contract of 'kabigate mask|hold --format json' this plugin reads
+SCHEMA = 2  # the JSON contract of 'kabigate mask|hold|mask-and-hold --format json' this plugin reads
 DEFAULT_TIMEOUT = 300
 
 
@@ -90,22 +91,38 @@ class Kabigate(dnf.Plugin):
         dbpath = self._dbpath()
         if not self._has_rpmdb(root, dbpath) and 'hold' in verbs:
             verbs.remove('hold')  # nothing installed yet: no kmod to keep loading
-        # Both verbs run at once (each reads the repositories' metadata); their exclusions are applied only when
-        # every one succeeded, so that a failure leaves the sack as dnf made it.
-        running = [(verb, self._start(verb, locations, root, dbpath)) for verb in verbs]
-        reports = []
+        # Both gates are answered by one kabigate run (mask-and-hold: the metadata and the rpm database read once);
+        # its failure is reported as the first gate's, and the exclusions are applied only when both reports came
+        # back whole, so that a failure leaves the sack as dnf made it.
+        run = 'mask-and-hold' if verbs == ['mask', 'hold'] else verbs[0]
+        process = self._start(run, locations, root, dbpath)
         try:
-            for verb, process in running:
-                report = self._finish(verb, process)
-                if report is not None:
-                    report = self._checked(verb, report)
-                if report is None:
-                    return  # strict is off: dnf goes on unfiltered (said once)
-                reports.append((verb, report))
+            answer = self._finish(verbs[0], process)
         finally:
-            for _, process in running:
-                if not isinstance(process, str):
-                    self._kill(process)
+            if not isinstance(process, str):
+                self._kill(process)
+        if answer is None:
+            return  # strict is off: dnf goes on unfiltered (said once)
+        if run == 'mask-and-hold':
+            problem = None
+            if not isinstance(answer, dict):
+                problem = 'not a JSON object'
+            elif answer.get('schema') != SCHEMA:
+                problem = 'not a schema %d report (is kabigate the same version as this plugin?)' % SCHEMA
+            elif not all(isinstance(answer.get(verb), dict) for verb in verbs):
+                problem = "no object 'mask' and 'hold'"
+            if problem is not None:
+                self._failed(verbs[0], 'malformed answer: %s' % problem)
+                return
+            answers = [(verb, answer[verb]) for verb in verbs]
+        else:
+            answers = [(run, answer)]
+        reports = []
+        for verb, report in answers:
+            report = self._checked(verb, report)
+            if report is None:
+                return
+            reports.append((verb, report))
         for verb, report in reports:
             self._exclude(verb, report)
 
@@ -142,9 +159,9 @@ class Kabigate(dnf.Plugin):
         args = [self.binary, verb, '--format', 'json', '--installroot', root]
         if dbpath:
             args += ['--dbpath', dbpath]
-        if verb == 'hold' and self.in_use:
+        if verb != 'mask' and self.in_use:
             args += ['--in-use', '--proc-modules', '/proc/modules']
-        if verb == 'hold' and self.policy:
+        if verb != 'mask' and self.policy:
             args += ['--policy', self.policy]
         for location in locations:
             args += ['--repo', location]

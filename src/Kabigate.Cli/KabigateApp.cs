@@ -62,6 +62,7 @@ public static class KabigateApp
             PublishGatedCommand.Create(cli),
             MaskCommand.Create(cli),
             HoldCommand.Create(cli),
+            MaskAndHoldCommand.Create(cli),
             InstallDnfPluginCommand.Create(cli),
             WeakUpdatesCommand.Create(cli),
             ServeCommand.Create(cli),

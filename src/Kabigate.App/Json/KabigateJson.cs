@@ -24,6 +24,7 @@ namespace Kabigate.App.Json;
 [JsonSerializable(typeof(PublishDocument))]
 [JsonSerializable(typeof(MaskDocument))]
 [JsonSerializable(typeof(HoldDocument))]
+[JsonSerializable(typeof(MaskAndHoldDocument))]
 [JsonSerializable(typeof(WeakUpdatesDocument))]
 [JsonSerializable(typeof(GateRunsDocument))]
 [JsonSerializable(typeof(JsonGateRun))]

@@ -83,6 +83,13 @@ public sealed record JsonNewest(string Release, string Package);
 /// <param name="Excludes">What to exclude.</param>
 public sealed record HoldDocument(int Schema, string Command, string? Database, IReadOnlyList<string> Judged, IReadOnlyList<JsonNotJudged> NotJudged, IReadOnlyList<JsonHeldKernel> Kernels, JsonNewest? Newest, IReadOnlyList<JsonExclude> Excludes);
 
+/// <summary><c>mask-and-hold --format json</c> (what the dnf plugin reads in mode <c>both</c>): the two reports of one read.</summary>
+/// <param name="Schema">The schema number.</param>
+/// <param name="Command"><c>mask-and-hold</c>.</param>
+/// <param name="Mask">What <c>mask --format json</c> prints.</param>
+/// <param name="Hold">What <c>hold --format json</c> prints.</param>
+public sealed record MaskAndHoldDocument(int Schema, string Command, MaskDocument Mask, HoldDocument Hold);
+
 /// <summary>Maps the package gates' results to their documents.</summary>
 public static class PackageDocuments
 {
@@ -112,6 +119,13 @@ public static class PackageDocuments
             [.. report.NotJudged.Select(k => new JsonNotJudged(k.Nevra, KabiGate.NoRequirements))], kernels,
             report.NewestLoadable is { } newest ? new JsonNewest(newest.Release, newest.Newest.Nevra) : null,
             Excludes(report.Excluded.Select(e => (e.Package, $"kernel {e.Entry.Kernel.Release} held back: {e.Entry.Reason}"))));
+    }
+
+    /// <summary><c>mask-and-hold</c>.</summary>
+    public static MaskAndHoldDocument MaskAndHold(MaskAndHoldResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new MaskAndHoldDocument(JsonShapes.Schema, "mask-and-hold", Mask(result.Mask), Hold(result.Hold));
     }
 
     private static List<JsonUnmet> Unmet(IEnumerable<UnmetRequirement> unmet) =>

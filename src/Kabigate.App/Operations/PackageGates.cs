@@ -38,6 +38,12 @@ public sealed record MaskResult(MaskReport Report, string? Database, PackageGate
 /// <param name="Outcome">How it came out.</param>
 public sealed record HoldResult(HoldReport Report, string? Database, PackageGateOutcome Outcome);
 
+/// <summary><c>mask</c> and <c>hold</c> answered from one read of the repositories and the rpm database.</summary>
+/// <param name="Mask">The kmod packages no kernel can carry.</param>
+/// <param name="Hold">The kernels that would strand an installed kmod.</param>
+/// <param name="Outcome">Some package excluded when either gate excludes one.</param>
+public sealed record MaskAndHoldResult(MaskResult Mask, HoldResult Hold, PackageGateOutcome Outcome);
+
 /// <summary>The package gates the dnf plugin asks: <c>mask</c> and <c>hold</c>.</summary>
 public static class PackageGates
 {
@@ -49,9 +55,7 @@ public static class PackageGates
         ArgumentNullException.ThrowIfNull(log);
         var inputs = PackageGateInputReader.Read(request.Sources, databaseRequired: false, log);
         log.Phase("read repositories and rpm database");
-        var report = KabiGate.Mask(inputs.Installed, inputs.Available);
-        log.Phase("mask");
-        return new MaskResult(report, inputs.Database, report.Excluded.Any() ? PackageGateOutcome.SomeExcluded : PackageGateOutcome.NothingExcluded);
+        return Mask(inputs, log);
     }
 
     /// <summary>
@@ -64,25 +68,84 @@ public static class PackageGates
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(log);
-        HashSet<string>? loaded = request.InUse ? LoadedModules(request.ProcModules ?? Path.Join(request.Sources.InstallRoot ?? "/", "proc/modules")) : null;
-        var (policy, list) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
-        var evaluation = policy.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow));
-
-        // Symbols from kABI provides are vmlinux's.
-        bool Tolerated(KmodOnKernel broken) => request.Policy is not null && broken.Unmet.All(u =>
-            new[] { broken.Kmod.Name }.Concat(broken.Kmod.ModuleNames).Any(kmod =>
-                !evaluation.Judge(u.Requirement.Symbol, "vmlinux", null, list?.Contains(u.Requirement.Symbol ?? "") == true, kmod).Fails));
-
+        var judge = HoldJudge.Load(request);
         var inputs = PackageGateInputReader.Read(request.Sources, databaseRequired: true, log);
         log.Phase("read repositories and rpm database");
-        var report = KabiGate.Hold(inputs.Installed, inputs.Available, loaded is null ? null : p => p.ModuleNames.Any(loaded.Contains), Tolerated);
-        if (request.Policy is not null)
-        {
-            foreach (var warning in evaluation.UnusedWarnings())
-                log.Lint(warning);
-        }
+        return Hold(inputs, judge, log);
+    }
+
+    /// <summary>
+    /// <see cref="Mask(MaskRequest, IOperationLog)"/> and <see cref="Hold(HoldRequest, IOperationLog)"/> from one
+    /// read of the repositories and the rpm database (what the dnf plugin asks on every run): the same two reports,
+    /// for the cost of one.
+    /// </summary>
+    /// <exception cref="OperationException">An input cannot be read (then nothing is listed).</exception>
+    public static MaskAndHoldResult MaskAndHold(HoldRequest request, IOperationLog log)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(log);
+        var judge = HoldJudge.Load(request);
+        var inputs = PackageGateInputReader.Read(request.Sources, databaseRequired: true, log);
+        log.Phase("read repositories and rpm database");
+        var mask = Mask(inputs, log);
+        var hold = Hold(inputs, judge, log);
+        var outcome = mask.Outcome == PackageGateOutcome.SomeExcluded || hold.Outcome == PackageGateOutcome.SomeExcluded
+            ? PackageGateOutcome.SomeExcluded : PackageGateOutcome.NothingExcluded;
+        return new MaskAndHoldResult(mask, hold, outcome);
+    }
+
+    private static MaskResult Mask(PackageGateInputs inputs, IOperationLog log)
+    {
+        var report = KabiGate.Mask(inputs.Installed, inputs.Available);
+        log.Phase("mask");
+        return new MaskResult(report, inputs.Database, report.Excluded.Any() ? PackageGateOutcome.SomeExcluded : PackageGateOutcome.NothingExcluded);
+    }
+
+    private static HoldResult Hold(PackageGateInputs inputs, HoldJudge judge, IOperationLog log)
+    {
+        var loaded = judge.Loaded;
+        var report = KabiGate.Hold(inputs.Installed, inputs.Available, loaded is null ? null : p => p.ModuleNames.Any(loaded.Contains), judge.Tolerated);
+        judge.WarnUnused(log);
         log.Phase("hold");
         return new HoldResult(report, inputs.Database, report.Excluded.Any() ? PackageGateOutcome.SomeExcluded : PackageGateOutcome.NothingExcluded);
+    }
+
+    /// <summary>What hold needs besides the packages: the loaded modules and the policy, read before the repositories.</summary>
+    private sealed class HoldJudge
+    {
+        private readonly HoldRequest _request;
+        private readonly PolicyEvaluation _evaluation;
+        private readonly Stablelist? _list;
+
+        private HoldJudge(HoldRequest request, HashSet<string>? loaded, PolicyEvaluation evaluation, Stablelist? list)
+        {
+            _request = request;
+            Loaded = loaded;
+            _evaluation = evaluation;
+            _list = list;
+        }
+
+        public HashSet<string>? Loaded { get; }
+
+        public static HoldJudge Load(HoldRequest request)
+        {
+            HashSet<string>? loaded = request.InUse ? LoadedModules(request.ProcModules ?? Path.Join(request.Sources.InstallRoot ?? "/", "proc/modules")) : null;
+            var (policy, list) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
+            return new HoldJudge(request, loaded, policy.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow)), list);
+        }
+
+        // Symbols from kABI provides are vmlinux's.
+        public bool Tolerated(KmodOnKernel broken) => _request.Policy is not null && broken.Unmet.All(u =>
+            new[] { broken.Kmod.Name }.Concat(broken.Kmod.ModuleNames).Any(kmod =>
+                !_evaluation.Judge(u.Requirement.Symbol, "vmlinux", null, _list?.Contains(u.Requirement.Symbol ?? "") == true, kmod).Fails));
+
+        public void WarnUnused(IOperationLog log)
+        {
+            if (_request.Policy is null)
+                return;
+            foreach (var warning in _evaluation.UnusedWarnings())
+                log.Lint(warning);
+        }
     }
 
     /// <summary>The names of the loaded modules in a /proc/modules file.</summary>

@@ -58,4 +58,6 @@ internal static class GateReports
     public static string MaskJson(MaskResult result) => KabigateJson.ToString(PackageDocuments.Mask(result), indented: false);
 
     public static string HoldJson(HoldResult result) => KabigateJson.ToString(PackageDocuments.Hold(result), indented: false);
+
+    public static string MaskAndHoldJson(MaskAndHoldResult result) => KabigateJson.ToString(PackageDocuments.MaskAndHold(result), indented: false);
 }

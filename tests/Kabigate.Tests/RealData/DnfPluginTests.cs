@@ -134,14 +134,14 @@ public class DnfPluginTests(DnfWorld world)
     [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void KabigateErrors_TheFirstErrorLineIsPassedOn()
     {
-        // kabigate exits 2 with one line (here: hold finds no rpm database): the plugin passes that line on, applies nothing.
+        // kabigate exits 2 with one line (here: no rpm database): the plugin passes that line on, as the first gate's, applies nothing.
         var root = world.NewRoot("base-hold", "updates-hold");
         var failing = Path.Combine(world.Root, $"failing-{Guid.NewGuid():N}.sh");
         File.WriteAllText(failing, $$"""
             #!/bin/bash
-            # hold finds no rpm database: --dbpath is pointed elsewhere
+            # hold (mode both: mask-and-hold) finds no rpm database: --dbpath is pointed elsewhere
             args=(); prev=
-            for a in "$@"; do [ "$prev" = --dbpath ] && [ "$1" = hold ] && a=/nowhere; args+=("$a"); prev=$a; done
+            for a in "$@"; do [ "$prev" = --dbpath ] && [ "$1" = mask-and-hold ] && a=/nowhere; args+=("$a"); prev=$a; done
             exec '{{world.Kabigate}}' "${args[@]}"
 
             """);
@@ -149,7 +149,7 @@ public class DnfPluginTests(DnfWorld world)
         root.WritePluginConf($"kabigate = {failing}\nstrict = 0\n");
         var (exit, stdout, stderr) = root.Dnf("upgrade");
         Assert.True(exit == 0, stdout + stderr);
-        Assert.Contains($"kabigate hold failed: kabigate: ERROR: {root.InstallRoot}/nowhere: no rpm database here (rpmdb.sqlite, Packages or Packages.db); going on without kABI filtering (strict = 0)", stdout + stderr, StringComparison.Ordinal);
+        Assert.Contains($"kabigate mask failed: kabigate: ERROR: {root.InstallRoot}/nowhere: no rpm database here (rpmdb.sqlite, Packages or Packages.db); going on without kABI filtering (strict = 0)", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("excluding", stdout, StringComparison.Ordinal);
         Assert.Contains($"kernel-core-{New()}.x86_64", root.RpmQa());
     }

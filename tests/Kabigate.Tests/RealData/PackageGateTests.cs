@@ -163,6 +163,42 @@ public class PackageGateTests(DnfWorld world)
     }
 
     [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
+    public void MaskAndHold_Cli_GivesMasksAndHoldsReportsFromOneRun()
+    {
+        var root = world.NewRoot("base-hold", "updates-hold");
+        string[] repos = ["--repo", world.Repo("base-hold"), "--repo", world.Repo("updates-hold"), "--repo", world.Repo("base-mask"), "--repo", world.Repo("updates-mask"), "--installroot", root.InstallRoot];
+
+        var mask = CliRunner.Run(["mask", .. repos, "--format", "json"]);
+        var hold = CliRunner.Run(["hold", .. repos, "--format", "json"]);
+        var (exit, stdout, stderr) = CliRunner.Run(["mask-and-hold", .. repos, "--format", "json"]);
+        Assert.Equal("", stderr);
+        Assert.Equal((1, 1, 1), (mask.Exit, hold.Exit, exit));
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal("mask-and-hold", json.RootElement.GetProperty("command").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("schema").GetInt32());
+        Assert.Equal(mask.Stdout.TrimEnd('\n'), json.RootElement.GetProperty("mask").GetRawText());
+        Assert.Equal(hold.Stdout.TrimEnd('\n'), json.RootElement.GetProperty("hold").GetRawText());
+
+        var maskExcludes = CliRunner.Run(["mask", .. repos, "--format", "excludes"]).Stdout;
+        var holdExcludes = CliRunner.Run(["hold", .. repos, "--format", "excludes"]).Stdout;
+        (exit, stdout, _) = CliRunner.Run(["mask-and-hold", .. repos, "--format", "excludes"]);
+        Assert.Equal(1, exit);
+        Assert.Equal((maskExcludes + holdExcludes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal), stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"kernel-core-{New()}.x86_64", stdout, StringComparison.Ordinal);
+        Assert.Contains($"kmod-kabigate-a-1.1-1.k{Abi(Data.OldRelease)}.x86_64", stdout, StringComparison.Ordinal);
+
+        (exit, stdout, _) = CliRunner.Run(["mask-and-hold", .. repos]);
+        Assert.Equal(1, exit);
+        Assert.Equal(CliRunner.Run(["mask", .. repos]).Stdout + CliRunner.Run(["hold", .. repos]).Stdout, stdout);
+
+        // Like hold, it needs an rpm database: none is an input error, and nothing is listed.
+        (exit, stdout, stderr) = CliRunner.Run(["mask-and-hold", .. repos, "--dbpath", "/nowhere", "--format", "json"]);
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal($"kabigate: ERROR: {root.InstallRoot}/nowhere: no rpm database here (rpmdb.sqlite, Packages or Packages.db)\n", stderr);
+    }
+
+    [RealDataFact("dnf", "rpm", "rpmbuild", "createrepo_c")]
     public void Hold_UnderAPolicy_LetsAWaivedKmodsKernelThrough_UntilTheWaiverExpires()
     {
         var root = world.NewRoot("base-hold", "updates-hold");
