@@ -28,7 +28,8 @@ public class ServeTlsTests
                     presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(expected.RawData) &&
                     (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None,
             },
-        }) { Timeout = TimeSpan.FromSeconds(10) };
+        })
+        { Timeout = TimeSpan.FromSeconds(10) };
         var health = await TestService.Eventually(async () =>
         {
             if (serve.HasExited)
