@@ -81,7 +81,7 @@ public class ServeProcessTests
         Assert.Single(after.GateRuns(10));
     }
 
-    private static string Config(TempDirectory temp, int port, string more)
+    internal static string Config(TempDirectory temp, int port, string more)
     {
         var path = temp.Combine("serve.toml");
         File.WriteAllText(path, $"db = \"{temp.Combine("kabigate.db")}\"\nlisten = \"127.0.0.1:{port}\"\n{more}");
@@ -89,7 +89,7 @@ public class ServeProcessTests
     }
 
     /// <summary>The CLI as a child process (<c>dotnet kabigate.dll serve …</c>), pointed at the server built beside the tests.</summary>
-    private static Process Start(params string[] args)
+    internal static Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         info.ArgumentList.Add(typeof(KabigateApp).Assembly.Location);
@@ -104,7 +104,7 @@ public class ServeProcessTests
         return process;
     }
 
-    private static async Task WaitHealthy(int port, Process serve)
+    internal static async Task WaitHealthy(int port, Process serve)
     {
         await TestService.Eventually(async () =>
         {
