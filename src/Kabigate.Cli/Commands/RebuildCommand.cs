@@ -62,6 +62,7 @@ internal static class RebuildCommand
         var jobs = new Option<int?>("--jobs", "-j") { Description = "Builds at once (default: the number of cores).", HelpName = "N" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds one build may run before it is killed (default 1800).", DefaultValueFactory = _ => 1800, HelpName = "SECONDS" };
         var output = new Option<string?>("--out") { Description = "Where logs and built modules go (default: ~/.cache/kabigate/rebuild/RUN-ID).", HelpName = "DIR" };
+        var item = new Option<string?>("--item") { Description = "Run only this build item of the plan (its id in 'rebuild plan --format json': RECIPE@CLASSKEY), as a build farm's job does.", HelpName = "ID" };
         var format = CommonOptions.Format("text", "json");
         var command = new Command("run", "Runs the plan here: builds in parallel in scratch directories, re-verifies every build on every kernel of its class, records the results in the store.\n" + ExitHelp);
         foreach (var option in options.All)
@@ -69,10 +70,11 @@ internal static class RebuildCommand
         command.Options.Add(jobs);
         command.Options.Add(timeout);
         command.Options.Add(output);
+        command.Options.Add(item);
         command.Options.Add(format);
         command.SetAction(parse =>
         {
-            var result = RebuildRunOperation.Run(new RebuildRunRequest(options.Request(parse), parse.GetValue(jobs), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(output)), cli.Log);
+            var result = RebuildRunOperation.Run(new RebuildRunRequest(options.Request(parse), parse.GetValue(jobs), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(output), parse.GetValue(item)), cli.Log);
             if (parse.GetValue(format) == "json")
                 Json.Write(cli.Stdout, RebuildDocuments.Run(result));
             else
