@@ -66,6 +66,7 @@ public static class KabigateApp
             InstallDnfPluginCommand.Create(cli),
             WeakUpdatesCommand.Create(cli),
             ServeCommand.Create(cli),
+            ServeCommand.CreateWorker(cli),
             TokenCommand.Create(cli),
             RebuildCommand.Create(cli),
             GenerateCommand.Create(cli),

@@ -15,8 +15,11 @@ namespace Kabigate.Formats;
 /// <param name="Watches">The watched sources.</param>
 /// <param name="Webhooks">Where gate runs are posted.</param>
 /// <param name="Publish">The gated repositories re-published after each gate run.</param>
+/// <param name="Recipes">The rebuild recipes file (<c>rebuild --recipes</c>), or null: nothing is rebuilt.</param>
+/// <param name="Headers">Headers directories the rebuilds build against (<c>rebuild --headers</c>).</param>
 public sealed record ServiceConfig(string? Origin, string? Db, string Listen, string? Policy, string? Stablelist, IReadOnlyList<string> Kmods, bool AnonymousRead,
-    int RateLimit, long MaxUploadBytes, string? Spool, TlsConfig? Tls, IReadOnlyList<WatchConfig> Watches, IReadOnlyList<WebhookConfig> Webhooks, IReadOnlyList<PublishConfig> Publish)
+    int RateLimit, long MaxUploadBytes, string? Spool, TlsConfig? Tls, IReadOnlyList<WatchConfig> Watches, IReadOnlyList<WebhookConfig> Webhooks, IReadOnlyList<PublishConfig> Publish,
+    string? Recipes = null, IReadOnlyList<string>? Headers = null)
 {
     /// <summary>Where <c>serve</c> listens unless told otherwise.</summary>
     public const string DefaultListen = "127.0.0.1:8280";

@@ -15,6 +15,8 @@ namespace Kabigate.Formats;
 /// rate_limit = 600                   # requests a minute per token (per address without one)
 /// max_upload_mb = 512
 /// spool = "spool"                    # where uploads wait (default: beside the store)
+/// recipes = "recipes.toml"           # rebuild recipes: a kmod a new kernel breaks is rebuilt by 'kabigate worker'
+/// headers = ["/srv/headers"]         # headers directories the rebuilds build against (besides /usr/src)
 ///
 /// [tls]
 /// certificate = "server.pem"
@@ -38,7 +40,7 @@ namespace Kabigate.Formats;
 /// </summary>
 public static class ServiceConfigReader
 {
-    private static readonly string[] TopKeys = ["db", "listen", "policy", "stablelist", "kmods", "anonymous_read", "rate_limit", "max_upload_mb", "spool"];
+    private static readonly string[] TopKeys = ["db", "listen", "policy", "stablelist", "kmods", "anonymous_read", "rate_limit", "max_upload_mb", "spool", "recipes", "headers"];
     private static readonly string[] Roles = ["kernels", "kmods", "any"];
 
     /// <summary>The shortest poll interval accepted.</summary>
@@ -79,6 +81,8 @@ public static class ServiceConfigReader
                 "rate_limit" => config with { RateLimit = (int)file.Integer(item, 1, 1_000_000) },
                 "max_upload_mb" => config with { MaxUploadBytes = file.Integer(item, 1, 64 * 1024) << 20 },
                 "spool" => config with { Spool = file.Path(item) },
+                "recipes" => config with { Recipes = file.Path(item) },
+                "headers" => config with { Headers = [.. file.Strings(item).Select(file.Resolve)] },
                 _ => throw TomlText.Error(sourceName, line, $"unknown key '{key}' (known: {string.Join(", ", TopKeys)}, and [tls], [[watch]], [[webhook]], [[publish]] tables)"),
             };
         }

@@ -20,6 +20,9 @@ public static class ServerHost
     /// <summary>Runs <c>kabigate serve</c> with its arguments (<c>--config FILE</c>, <c>--db DB</c>, <c>--listen ADDR:PORT</c>).</summary>
     public static int Run(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "--worker")
+            return WorkerHost.Run(args[1..]);
         WebApplication app;
         try
         {
@@ -75,14 +78,7 @@ public static class ServerHost
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         builder.Services.AddKabigateSecurity(config);
-        builder.Services.AddHangfire(h =>
-        {
-            h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (location.Provider == StoreProvider.Postgres)
-                h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(location.Target), new PostgreSqlStorageOptions { SchemaName = "kabigate_jobs", InvisibilityTimeout = TimeSpan.FromMinutes(5) });
-            else
-                h.UseSQLiteStorage(location.Target + ".jobs", new SQLiteStorageOptions { InvisibilityTimeout = TimeSpan.FromMinutes(5) });
-        });
+        AddJobStorage(builder.Services, location, TimeSpan.FromMinutes(5));
         builder.Services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
@@ -134,6 +130,16 @@ public static class ServerHost
     /// <summary>The version /readyz names: the one <c>kabigate --version</c> prints (packaging/version.targets sets both).</summary>
     internal static string Version =>
         typeof(ServerHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>Hangfire's job store: PostgreSQL (schema kabigate_jobs) beside a PostgreSQL store, SQLite beside an SQLite one; a job a dead process held is retaken after <paramref name="invisibility"/>.</summary>
+    internal static void AddJobStorage(IServiceCollection services, StoreLocation location, TimeSpan invisibility) => services.AddHangfire(h =>
+    {
+        h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+        if (location.Provider == StoreProvider.Postgres)
+            h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(location.Target), new PostgreSqlStorageOptions { SchemaName = "kabigate_jobs", InvisibilityTimeout = invisibility });
+        else
+            h.UseSQLiteStorage(location.Target + ".jobs", new SQLiteStorageOptions { InvisibilityTimeout = invisibility });
+    });
 
     /// <summary>Only the three options are known: a typo must not start a service with the defaults.</summary>
     private static void CheckArguments(string[] args)

@@ -119,7 +119,21 @@ public sealed class ServiceJobs(ServiceContext context, IHttpClientFactory http,
         logger.LogInformation("published {To}: {Outcome}", publish.To, result.Outcome);
     }
 
-    /// <summary>What follows gate runs: metrics, a delivery per webhook, and every gated repository re-published.</summary>
+    /// <summary>The queue build jobs wait in: only <c>kabigate worker</c> processes it, never a <c>serve</c> instance.</summary>
+    public const string RebuildQueue = "rebuild";
+
+    /// <summary>Builds one plan item (a worker's job), re-verifies and records it; re-publishes the gated repositories when it covers its class.</summary>
+    [Queue(RebuildQueue)]
+    [AutomaticRetry(Attempts = 2)]
+    public void Rebuild(string item, string release)
+    {
+        var result = ServiceRebuilds.Run(context.Config, context.Db, new QueuedRebuild(item, release), TimeSpan.FromMinutes(30), _log);
+        logger.LogInformation("rebuild {Item}: {Outcome}", item, result.Outcome);
+        if (result.Outcome == RebuildRunOutcome.Covered)
+            EnqueuePublish();
+    }
+
+    /// <summary>What follows gate runs: metrics, a delivery per webhook, every gated repository re-published, and the rebuilds new breaks call for.</summary>
     private void After(IReadOnlyList<GateRunReport> runs)
     {
         if (runs.Count == 0)
@@ -137,6 +151,13 @@ public sealed class ServiceJobs(ServiceContext context, IHttpClientFactory http,
                 jobs.Enqueue<ServiceJobs>(j => j.Deliver(id));
             }
         }
+        EnqueuePublish();
+        foreach (var rebuild in ServiceRebuilds.Plan(context.Config, context.Db, runs, _log))
+            jobs.Enqueue<ServiceJobs>(j => j.Rebuild(rebuild.Item, rebuild.Release));
+    }
+
+    private void EnqueuePublish()
+    {
         for (int i = 0; i < context.Config.Publish.Count; i++)
         {
             int index = i;

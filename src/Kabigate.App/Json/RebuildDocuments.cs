@@ -6,6 +6,7 @@ namespace Kabigate.App.Json;
 
 /// <summary>One line of a recipe's plan.</summary>
 /// <param name="Action"><c>reuse</c>, <c>build</c> or <c>blocked</c>.</param>
+/// <param name="Id">The item's stable id (<c>RECIPE@CLASSKEY</c>, what <c>rebuild run --item</c> takes), or null for a reuse.</param>
 /// <param name="ClassKey">The ABI class key, or null.</param>
 /// <param name="Kernels">The kernels it covers.</param>
 /// <param name="BuildOn">For a build: the member whose headers it uses.</param>
@@ -13,7 +14,7 @@ namespace Kabigate.App.Json;
 /// <param name="Reused">For a reuse: the build that loads.</param>
 /// <param name="Reason">For a blocked item: why.</param>
 /// <param name="Log">For a class an earlier failure blocks: its log.</param>
-public sealed record JsonPlanItem(string Action, string? ClassKey, IReadOnlyList<string> Kernels, string? BuildOn, string? Headers, string? Reused, string? Reason, string? Log);
+public sealed record JsonPlanItem(string Action, string? Id, string? ClassKey, IReadOnlyList<string> Kernels, string? BuildOn, string? Headers, string? Reused, string? Reason, string? Log);
 
 /// <summary>One recipe's plan.</summary>
 /// <param name="Recipe">The kmod's name.</param>
@@ -150,6 +151,6 @@ public static class RebuildDocuments
             row.RecordedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static JsonPlanItem Item(PlanItem item) => new(item.Action.ToString().ToLowerInvariant(), item.ClassKey, [.. item.Kernels.Select(k => k.Release)],
+    private static JsonPlanItem Item(PlanItem item) => new(item.Action.ToString().ToLowerInvariant(), RebuildItemIds.Of(item), item.ClassKey, [.. item.Kernels.Select(k => k.Release)],
         item.BuildOn?.Release, item.Headers, item.Reused?.Label, item.Reason, item.Log);
 }

@@ -34,7 +34,19 @@ public static class RebuildStatuses
 /// <param name="OutputDirectory">Where the run's logs and modules go; null: the cache folder's rebuild/RUN-ID.</param>
 /// <param name="Package">The packages made of each verified build (RPM, .deb, both, none).</param>
 /// <param name="Signing">The key and certificate the built modules are signed with (the headers' scripts/sign-file), or null.</param>
-public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeSpan Timeout, string? OutputDirectory, PackageFormats Package = PackageFormats.None, ModuleSigning? Signing = null);
+/// <param name="Item">Run only this build item of the plan (its <see cref="RebuildItemIds"/> id: a worker's job, a farm's <c>--item</c>), or null for the whole plan.</param>
+public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeSpan Timeout, string? OutputDirectory, PackageFormats Package = PackageFormats.None, ModuleSigning? Signing = null, string? Item = null);
+
+/// <summary>The stable id of a plan's build item: <c>RECIPE@CLASSKEY</c> (the class key is a digest of what the kmod imports, so a re-plan over the same inputs names the same item).</summary>
+public static class RebuildItemIds
+{
+    /// <summary>The id of a build or blocked item, or null for a reuse.</summary>
+    public static string? Of(PlanItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.ClassKey is null ? null : $"{item.Recipe}@{item.ClassKey}";
+    }
+}
 
 /// <summary>What the run did for one recipe on one target kernel.</summary>
 /// <param name="Recipe">The recipe.</param>
@@ -135,7 +147,7 @@ public static class RebuildRunOperation
         using (AbiStore.Open(StoreLocation.Resolve(db), create: true))
         {
         }
-        var plan = RebuildPlanOperation.Run(request.Plan with { Db = db }, log);
+        var plan = Only(RebuildPlanOperation.Run(request.Plan with { Db = db }, log), request.Item);
         var runId = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
         var output = Path.GetFullPath(request.OutputDirectory ?? Path.Combine(CacheDirectory.Root(), "rebuild", runId));
         var scratch = Path.Combine(Path.GetTempPath(), "kabigate-rebuild");
@@ -196,6 +208,21 @@ public static class RebuildRunOperation
         var covered = results.All(r => r.Status is RebuildStatuses.Reused or RebuildStatuses.Built);
         return new RebuildRunResult(plan, runId, output, results, builds, StoreLocation.Resolve(db).Display, BuildExecutor.Compiler, clock.Elapsed,
             covered ? RebuildRunOutcome.Covered : RebuildRunOutcome.NotCovered);
+    }
+
+    /// <summary>The plan cut down to one build item (and its recipe), or the plan itself without an item.</summary>
+    private static RebuildPlanResult Only(RebuildPlanResult plan, string? item)
+    {
+        if (item is null)
+            return plan;
+        foreach (var entry in plan.Recipes)
+        {
+            var match = entry.Plan.Items.FirstOrDefault(i => i.Action == PlanAction.Build && RebuildItemIds.Of(i) == item);
+            if (match is not null)
+                return plan with { Recipes = [entry with { Plan = entry.Plan with { Items = [match] } }], Kernels = match.Kernels };
+        }
+        var known = plan.Recipes.SelectMany(r => r.Plan.Items).Where(i => i.Action == PlanAction.Build).Select(i => RebuildItemIds.Of(i)!).ToList();
+        throw new OperationException($"the plan has no build item '{item}' ({(known.Count == 0 ? "it has no builds" : "its builds: " + string.Join(", ", known))})");
     }
 
     /// <summary>The build on each member of its class, by the loader's rules; the modules kept only where one member loads them.</summary>

@@ -67,6 +67,7 @@ internal static class RebuildCommand
         package.AcceptOnlyFromAmong("rpm", "deb", "both", "none");
         var signKey = new Option<string?>("--sign-key") { Description = "Sign the built modules with this private key (PEM, or a pkcs11: URI), with the headers' scripts/sign-file; needs --sign-cert.", HelpName = "KEY" };
         var signCert = new Option<string?>("--sign-cert") { Description = "The X.509 certificate (PEM or DER) of --sign-key; the signatures are verified with it before anything is packaged.", HelpName = "CERT" };
+        var item = new Option<string?>("--item") { Description = "Run only this build item of the plan (its id in 'rebuild plan --format json': RECIPE@CLASSKEY), as a build farm's job does.", HelpName = "ID" };
         var format = CommonOptions.Format("text", "json");
         var command = new Command("run", "Runs the plan here: builds in parallel in scratch directories, re-verifies every build on every kernel of its class, records the results in the store.\n" + ExitHelp);
         foreach (var option in options.All)
@@ -77,11 +78,12 @@ internal static class RebuildCommand
         command.Options.Add(package);
         command.Options.Add(signKey);
         command.Options.Add(signCert);
+        command.Options.Add(item);
         command.Options.Add(format);
         command.SetAction(parse =>
         {
             var request = new RebuildRunRequest(options.Request(parse), parse.GetValue(jobs), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(output),
-                RebuildRunOperation.PackageFormatsOf(parse.GetValue(package)), RebuildRunOperation.SigningOf(parse.GetValue(signKey), parse.GetValue(signCert)));
+                RebuildRunOperation.PackageFormatsOf(parse.GetValue(package)), RebuildRunOperation.SigningOf(parse.GetValue(signKey), parse.GetValue(signCert)), parse.GetValue(item));
             var result = RebuildRunOperation.Run(request, cli.Log);
             if (parse.GetValue(format) == "json")
                 Json.Write(cli.Stdout, RebuildDocuments.Run(result));

@@ -40,6 +40,38 @@ internal static partial class ServeCommand
         return command;
     }
 
+    /// <summary><c>kabigate worker</c>: the service's executable in worker mode, processing the rebuild queue of the store's job engine.</summary>
+    public static Command CreateWorker(CliContext cli)
+    {
+        var config = new Option<string?>("--config") { Description = "The service's configuration (its recipes, headers and gated repositories).", HelpName = "FILE" };
+        var db = StoreOptions.Db();
+        var jobs = new Option<int?>("--jobs", "-j") { Description = "Builds at once (default 1).", HelpName = "N" };
+        var retake = new Option<int?>("--retake-after") { Description = "Seconds after which a job a dead worker held is run by another (default 300).", HelpName = "SECONDS" };
+        var command = new Command("worker", "Process the service's rebuild jobs (one plan item each: build, re-verify on every class member, record); several workers on one PostgreSQL store share the queue.\nExit status: 0 stopped, 2 configuration or store error.")
+        {
+            config, db, jobs, retake,
+        };
+        command.SetAction(int (parse) =>
+        {
+            var server = Locate();
+            var args = new List<string?> { server, "--worker" };
+            if (parse.GetValue(config) is { } file)
+                args.AddRange(["--config", Path.GetFullPath(file)]);
+            if (parse.GetValue(db) is { } store)
+                args.AddRange(["--db", store]);
+            if (parse.GetValue(jobs) is { } n)
+                args.AddRange(["--jobs", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            if (parse.GetValue(retake) is { } seconds)
+                args.AddRange(["--retake-after", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            args.Add(null);
+            cli.Stdout.Flush();
+            Console.Out.Flush();
+            Execv(server, [.. args]);
+            throw new OperationException($"cannot run {server}: {Marshal.GetLastPInvokeErrorMessage()}");
+        });
+        return command;
+    }
+
     /// <summary>$KABIGATE_SERVER, else beside this executable as a package installs it, a checkout's launcher builds it, or a build puts it.</summary>
     private static string Locate()
     {
