@@ -52,7 +52,7 @@ public class ServiceConfigReaderTests
     }
 
     [Theory]
-    [InlineData("colour = 1", "serve.toml:1: unknown key 'colour' (known: db, listen, policy, stablelist, kmods, anonymous_read, rate_limit, max_upload_mb, spool, and [tls], [[watch]], [[webhook]], [[publish]] tables)")]
+    [InlineData("colour = 1", "serve.toml:1: unknown key 'colour' (known: db, listen, policy, stablelist, kmods, anonymous_read, rate_limit, max_upload_mb, spool, recipes, headers, and [tls], [[watch]], [[webhook]], [[publish]] tables)")]
     [InlineData("rate_limit = 0", "serve.toml:1: 'rate_limit' must be a whole number from 1 to 1000000")]
     [InlineData("kmods = \"zfs\"", "serve.toml:1: 'kmods' must be an array of strings")]
     [InlineData("[[watch]]\nname = \"a\"\nsource = \"x\"\nevery = \"1s\"", "serve.toml:1: 'every' must be at least 5 s")]
