@@ -61,7 +61,7 @@ public class PackagedServiceTests
             Assert.StartsWith("3.", openapi.GetProperty("openapi").GetString(), StringComparison.Ordinal);
             Assert.Contains(openapi.GetProperty("paths").EnumerateObject(), p => p.Name == "/api/v1/gate");
 
-            // A token the packaged CLI makes in the same store opens the gate: unknown kernel (404) instead of 401.
+            // A token the packaged CLI makes in the same store opens the gate: an unknown kernel (400, one line) instead of 401.
             var (exit, stdout, stderr) = Tools.Run(cli, "token", "create", "ci", "--scope", "gate", "--db", db);
             Assert.True(exit == 0, $"{exit}: {stdout}{stderr}");
             Assert.Equal("kabigate: token 'ci' (scope gate) created; it is not shown again: keep it now\n", stderr);
@@ -70,7 +70,8 @@ public class PackagedServiceTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await Gate(url, null)).StatusCode);
             using var gated = await Gate(url, token);
             var body = await gated.Content.ReadAsStringAsync();
-            Assert.True(gated.StatusCode == HttpStatusCode.NotFound, $"{(int)gated.StatusCode}: {body}");
+            Assert.True(gated.StatusCode == HttpStatusCode.BadRequest, $"{(int)gated.StatusCode}: {body}");
+            Assert.Contains("no such kernel in the store", body, StringComparison.Ordinal);
             Assert.StartsWith("{\"error\":", body.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
             Assert.StartsWith("ci\tgate\t", Tools.RunOk(cli, "token", "list", "--db", db), StringComparison.Ordinal);
 
