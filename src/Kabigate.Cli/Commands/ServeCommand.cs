@@ -31,11 +31,7 @@ internal static partial class ServeCommand
                 if (value is not null)
                     args.AddRange([option, option == "--config" ? Path.GetFullPath(value) : value]);
             }
-            args.Add(null);
-            cli.Stdout.Flush();
-            Console.Out.Flush();
-            Execv(server, [.. args]);
-            throw new OperationException($"cannot run {server}: {Marshal.GetLastPInvokeErrorMessage()}");
+            return ExecServer(cli, server, args);
         });
         return command;
     }
@@ -63,13 +59,19 @@ internal static partial class ServeCommand
                 args.AddRange(["--jobs", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (parse.GetValue(retake) is { } seconds)
                 args.AddRange(["--retake-after", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            args.Add(null);
-            cli.Stdout.Flush();
-            Console.Out.Flush();
-            Execv(server, [.. args]);
-            throw new OperationException($"cannot run {server}: {Marshal.GetLastPInvokeErrorMessage()}");
+            return ExecServer(cli, server, args);
         });
         return command;
+    }
+
+    /// <summary>Replaces this process with the server, so signals and the exit status are the server's; returns only by throwing.</summary>
+    private static int ExecServer(CliContext cli, string server, List<string?> args)
+    {
+        args.Add(null);
+        cli.Stdout.Flush();
+        Console.Out.Flush();
+        Execv(server, [.. args]);
+        throw new OperationException($"cannot run {server}: {Marshal.GetLastPInvokeErrorMessage()}");
     }
 
     /// <summary>$KABIGATE_SERVER, else beside this executable as a package installs it, a checkout's launcher builds it, or a build puts it.</summary>
