@@ -16,6 +16,16 @@ public sealed record MaskRequest(PackageSources Sources);
 /// <param name="Stablelist">A stablelist (wins over the policy's), or null.</param>
 public sealed record HoldRequest(PackageSources Sources, bool InUse = false, string? ProcModules = null, string? Policy = null, string? Stablelist = null);
 
+/// <summary>
+/// What a fleet's <c>hold</c> asks (<c>POST /api/v1/hold</c>): one machine's packages and the kernels it may move to,
+/// given rather than read from its rpm database and repositories.
+/// </summary>
+/// <param name="Installed">The machine's installed packages.</param>
+/// <param name="Candidates">The kernel packages offered to it.</param>
+/// <param name="Loaded">Its loaded modules: judge only the kmods with one of them; null for all.</param>
+/// <param name="Policy">A policy whose rules and waivers may tolerate a kmod's unmet requirements, or null.</param>
+public sealed record MachineHoldRequest(IReadOnlyList<KabiPackage> Installed, IReadOnlyList<KabiPackage> Candidates, IReadOnlySet<string>? Loaded, Policy? Policy);
+
 /// <summary>How a package gate came out.</summary>
 public enum PackageGateOutcome
 {
@@ -75,6 +85,18 @@ public static class PackageGates
     }
 
     /// <summary>
+    /// The candidate kernels on which one of the machine's installed kmod packages would not load, and the newest on
+    /// which every one does: <see cref="Hold(HoldRequest, IOperationLog)"/> for packages a machine reported.
+    /// </summary>
+    public static HoldResult Hold(MachineHoldRequest request, IOperationLog log)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(log);
+        var inputs = new PackageGateInputs(request.Installed, request.Candidates, null);
+        return Hold(inputs, new HoldJudge(request.Loaded, request.Policy), log);
+    }
+
+    /// <summary>
     /// <see cref="Mask(MaskRequest, IOperationLog)"/> and <see cref="Hold(HoldRequest, IOperationLog)"/> from one
     /// read of the repositories and the rpm database (what the dnf plugin asks on every run): the same two reports,
     /// for the cost of one.
@@ -113,35 +135,33 @@ public static class PackageGates
     /// <summary>What hold needs besides the packages: the loaded modules and the policy, read before the repositories.</summary>
     private sealed class HoldJudge
     {
-        private readonly HoldRequest _request;
-        private readonly PolicyEvaluation _evaluation;
-        private readonly Stablelist? _list;
+        private readonly Policy? _policy;
+        private readonly PolicyEvaluation? _evaluation;
 
-        private HoldJudge(HoldRequest request, HashSet<string>? loaded, PolicyEvaluation evaluation, Stablelist? list)
+        public HoldJudge(IReadOnlySet<string>? loaded, Policy? policy)
         {
-            _request = request;
             Loaded = loaded;
-            _evaluation = evaluation;
-            _list = list;
+            _policy = policy;
+            _evaluation = policy?.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow));
         }
 
-        public HashSet<string>? Loaded { get; }
+        public IReadOnlySet<string>? Loaded { get; }
 
         public static HoldJudge Load(HoldRequest request)
         {
             HashSet<string>? loaded = request.InUse ? LoadedModules(request.ProcModules ?? Path.Join(request.Sources.InstallRoot ?? "/", "proc/modules")) : null;
-            var (policy, list) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
-            return new HoldJudge(request, loaded, policy.Evaluate(DateOnly.FromDateTime(DateTime.UtcNow)), list);
+            var (policy, _) = StoreAccess.LoadPolicy(request.Policy, request.Stablelist);
+            return new HoldJudge(loaded, request.Policy is null ? null : policy);
         }
 
         // Symbols from kABI provides are vmlinux's.
-        public bool Tolerated(KmodOnKernel broken) => _request.Policy is not null && broken.Unmet.All(u =>
+        public bool Tolerated(KmodOnKernel broken) => _evaluation is { } evaluation && broken.Unmet.All(u =>
             new[] { broken.Kmod.Name }.Concat(broken.Kmod.ModuleNames).Any(kmod =>
-                !_evaluation.Judge(u.Requirement.Symbol, "vmlinux", null, _list?.Contains(u.Requirement.Symbol ?? "") == true, kmod).Fails));
+                !evaluation.Judge(u.Requirement.Symbol, "vmlinux", null, _policy!.Stablelist?.Contains(u.Requirement.Symbol ?? "") == true, kmod).Fails));
 
         public void WarnUnused(IOperationLog log)
         {
-            if (_request.Policy is null)
+            if (_evaluation is null)
                 return;
             foreach (var warning in _evaluation.UnusedWarnings())
                 log.Lint(warning);

@@ -21,6 +21,8 @@ internal static partial class WriteApi
         var api = app.MapGroup("/api/v1");
         api.MapPost("/gate", Gate).RequireAuthorization("gate")
             .WithSummary("Gates a kernel against the registered kmods: a JSON body {\"kernel\": \"RELEASE\"} names a stored release; any other body is an upload (a package, Module.symvers, ...; ?name=FILE&release=R). ?format=junit for JUnit XML.");
+        api.MapPost("/hold", Hold).RequireAuthorization("read")
+            .WithSummary("Which kernels would strand one machine's installed kmods (for fleets): a JSON body {\"installed\": [packages as rpm lists them], \"kernels\": [stored releases], \"candidates\": [kernel packages], \"loaded\": [modules]}; the answer is the CLI's hold document.");
         api.MapPost("/submissions", Submit).RequireAuthorization("submit")
             .WithSummary("Uploads a kernel or kmod (?name=FILE&role=kernel|kmods|any): checked at once (400 if it cannot be read), then ingested asynchronously; 202 with its status URL.");
         api.MapPost("/sources/{name}/poll", (string name, ServiceContext s, IBackgroundJobClient jobs) => s.Watch(name) is null
@@ -68,6 +70,30 @@ internal static partial class WriteApi
             if (upload is not null)
                 Directory.Delete(Path.GetDirectoryName(upload)!, recursive: true);
         }
+    }
+
+    /// <summary>The largest hold question: a machine's whole package list with its relations.</summary>
+    internal const int MaxHoldQueryBytes = 64 << 20;
+
+    private static async Task<IResult> Hold(HttpContext http, ServiceContext s, ILogger<ServiceJobs> log)
+    {
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) != true)
+            return ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, "the body must be JSON (Content-Type: application/json)");
+        using var body = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        for (int read; (read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted)) > 0;)
+        {
+            if (body.Length + read > MaxHoldQueryBytes)
+                return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"the hold question is larger than {MaxHoldQueryBytes >> 20} MiB");
+            body.Write(buffer, 0, read);
+        }
+        return ApiResults.Try(() =>
+        {
+            var query = KabigateRequestJson.ReadHoldQuery(body.GetBuffer().AsSpan(0, (int)body.Length));
+            using var store = s.OpenRead();
+            var result = MachineHoldOperation.Run(store, s.Settings, query, new ServerLog(log));
+            return ApiResults.Json(PackageDocuments.Hold(result));
+        });
     }
 
     private static CachedAnswer Render(GateResult result, bool junit) => junit

@@ -106,7 +106,7 @@ public class ServiceApiTests
         await using var service = await TestService.Start(temp.Path);
         var openapi = await TestService.Json(await service.Client.GetAsync("/api/v1/openapi.json"));
         var paths = openapi.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        foreach (var path in new[] { "/api/v1/gate", "/api/v1/submissions", "/api/v1/kernels/{release}", "/api/v1/kmods/{name}", "/api/v1/matrix", "/api/v1/gate-runs/kcidb" })
+        foreach (var path in new[] { "/api/v1/gate", "/api/v1/hold", "/api/v1/submissions", "/api/v1/kernels/{release}", "/api/v1/kmods/{name}", "/api/v1/matrix", "/api/v1/gate-runs/kcidb" })
             Assert.Contains(path, paths);
         Assert.Equal("ok\n", await service.Client.GetStringAsync("/healthz"));
         using (var store = AbiStore.Open(StoreLocation.Resolve(service.Db), create: false))
