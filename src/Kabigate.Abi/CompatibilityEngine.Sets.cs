@@ -36,7 +36,9 @@ public static partial class CompatibilityEngine
         var tables = new KernelTable[kernels.Count];
         Parallel.For(0, kernels.Count, k => tables[k] = KernelTable.Create(kernels[k], symbols));
         var kernelNamespaces = tables.Select(t => t.InternNamespaces(namespaces)).ToArray();
-        var shared = new SharedTables(kernels, tables, kernelNamespaces, symbols, namespaces, layoutId, options);
+        var noOwners = new int[symbols.Count];
+        Array.Fill(noOwners, -1);
+        var shared = new SharedTables(kernels, tables, kernelNamespaces, symbols, namespaces, layoutId, options, noOwners);
 
         var rows = new Verdict[modules.Count][];
         if (sets.Count == 1)
@@ -47,7 +49,7 @@ public static partial class CompatibilityEngine
     }
 
     private sealed record SharedTables(
-        IReadOnlyList<KernelAbi> Kernels, KernelTable[] Tables, int[][] KernelNamespaces, SymbolTable Symbols, SymbolTable Namespaces, int LayoutId, CheckOptions Options);
+        IReadOnlyList<KernelAbi> Kernels, KernelTable[] Tables, int[][] KernelNamespaces, SymbolTable Symbols, SymbolTable Namespaces, int LayoutId, CheckOptions Options, int[] NoOwners);
 
     private static void CheckSet(SharedTables shared, IReadOnlyList<ModuleImage> modules, PreparedModule[] prepared, IReadOnlyList<int> set, Verdict[][] rows, bool parallel)
     {
@@ -55,7 +57,7 @@ public static partial class CompatibilityEngine
         var members = new ModuleImage[set.Count];
         for (var i = 0; i < set.Count; i++)
             members[i] = modules[set[i]];
-        var exports = SetExports.Create(members, shared.Symbols, shared.Namespaces);
+        var exports = set.Count == 1 ? SetExports.Single(members[0], shared.NoOwners) : SetExports.Create(members, shared.Symbols, shared.Namespaces);
         var dependencies = new Dependency[set.Count][];
         for (var i = 0; i < set.Count; i++)
             dependencies[i] = prepared[set[i]].DependenciesIn(i, exports, members[i]);

@@ -115,6 +115,19 @@ public static partial class CompatibilityEngine
         public required string[] ModulePaths { get; init; }
         public required Dictionary<string, int> IndexByName { get; init; }
 
+        /// <summary>
+        /// A set of one module: nothing in it can provide to another member, so it shares <paramref name="noOwners"/>
+        /// (every id -1) instead of two arrays as long as the symbol table (the store's one-source-per-kmod matrix
+        /// makes thousands of such sets).
+        /// </summary>
+        public static SetExports Single(ModuleImage module, int[] noOwners) => new()
+        {
+            Owner = noOwners,
+            Entries = [],
+            ModulePaths = [module.Path],
+            IndexByName = new Dictionary<string, int>(1, StringComparer.Ordinal) { [module.Name] = 0 },
+        };
+
         /// <summary>The set's exports; every symbol and namespace of the set is interned already, so sets can be made in parallel.</summary>
         public static SetExports Create(IReadOnlyList<ModuleImage> modules, SymbolTable symbols, SymbolTable namespaces)
         {
