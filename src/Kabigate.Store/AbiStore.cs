@@ -135,13 +135,13 @@ public sealed partial class AbiStore : IDisposable
     {
         var rows = Query(
             "SELECT k.id, k.release, k.line, k.content_hash, k.abi_id, a.export_count, k.vermagic, k.source, k.ingested_at, " +
-            "(SELECT COUNT(*) FROM kernels o WHERE o.release = k.release), k.vermagic_unknown, k.export_kinds_unknown, k.force_load, k.allow_missing_ns " +
+            "(SELECT COUNT(*) FROM kernels o WHERE o.release = k.release), k.vermagic_unknown, k.export_kinds_unknown, k.force_load, k.allow_missing_ns, k.allow_btf_mismatch " +
             "FROM kernels k JOIN abis a ON a.id = k.abi_id",
             [],
             r => new StoredKernel(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), (int)r.GetInt64(5),
                 r.IsDBNull(6) ? null : r.GetString(6), r.GetString(7), ParseTime(r.GetString(8)), (int)r.GetInt64(9),
                 r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
-                r.IsDBNull(12) || r.IsDBNull(13) ? null : new LoaderConfig(r.GetInt64(12) != 0, r.GetInt64(13) != 0)));
+                r.IsDBNull(12) || r.IsDBNull(13) ? null : new LoaderConfig(r.GetInt64(12) != 0, r.GetInt64(13) != 0, r.IsDBNull(14) ? null : r.GetInt64(14) != 0)));
         return rows.OrderBy(k => k.Line, StringComparer.Ordinal).ThenBy(k => k.Release, KernelReleases.Comparer).ThenBy(k => k.Id).ToList();
     }
 

@@ -51,11 +51,12 @@ public sealed partial class IngestSession : IDisposable
         long id = _nextKernelId++;
         var loader = kernel.Loader;
         _store.Execute(
-            "INSERT INTO kernels (id, release, line, content_hash, abi_id, vermagic, vermagic_unknown, export_kinds_unknown, force_load, allow_missing_ns, source, ingested_at) " +
-            "VALUES (@id, @release, @line, @hash, @abi, @vermagic, @vu, @ku, @force, @ns, @source, @at)",
+            "INSERT INTO kernels (id, release, line, content_hash, abi_id, vermagic, vermagic_unknown, export_kinds_unknown, force_load, allow_missing_ns, allow_btf_mismatch, source, ingested_at) " +
+            "VALUES (@id, @release, @line, @hash, @abi, @vermagic, @vu, @ku, @force, @ns, @btf, @source, @at)",
             ("id", id), ("release", kernel.Release), ("line", line), ("hash", hash), ("abi", abiId), ("vermagic", kernel.Vermagic),
             ("vu", kernel.VermagicUnknownReason), ("ku", kernel.ExportKindsUnknownReason),
             ("force", loader is null ? null : (long?)(loader.ForceLoad ? 1 : 0)), ("ns", loader is null ? null : (long?)(loader.AllowMissingNamespaceImports ? 1 : 0)),
+            ("btf", loader?.AllowBtfMismatch is bool btf ? (long?)(btf ? 1 : 0) : null),
             ("source", kernel.Source), ("at", AbiStore.Now()));
         _kernels.Add((id, kernel.Release, line, abiId, depth));
         var detail = $"{kernel.Exports.Count} exports, {how}";

@@ -40,6 +40,10 @@ internal static class Schema
             "CREATE TABLE rebuilds (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, recipe TEXT NOT NULL, recipe_digest TEXT NOT NULL, class_key TEXT, kernel TEXT NOT NULL, status TEXT NOT NULL, built_on TEXT, headers TEXT, compiler TEXT, kmod_ids TEXT, detail TEXT, log_path TEXT, duration_ms INTEGER, recorded_at TEXT NOT NULL)",
             "CREATE INDEX rebuilds_recipe ON rebuilds(recipe, kernel)",
         ]),
+        new(4, "kernels: CONFIG_MODULE_ALLOW_BTF_MISMATCH, which the loader's BTF rule reads (null where ingested before)",
+        [
+            "ALTER TABLE kernels ADD COLUMN allow_btf_mismatch INTEGER",
+        ]),
     ];
 
     public static int Latest => Migrations[^1].Version;

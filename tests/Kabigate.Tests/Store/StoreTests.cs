@@ -15,7 +15,7 @@ public class StoreTests
         var exports = Enumerable.Range(0, count).Select(i => new KernelExport($"sym_{i:D5}", crc(i), i % 7 == 0 ? "drivers/x/mod_" + (i % 13) : "vmlinux", i % 3 == 0 ? ExportKind.Gpl : ExportKind.Plain, i % 11 == 0 ? "NS_" + (i % 4) : null)).ToList();
         if (extra is not null)
             exports.Add(new KernelExport(extra, null, "vmlinux", ExportKind.Plain, null));
-        return new KernelAbi(release, exports, "test", null, "no vermagic in test", new LoaderConfig(true, false), null);
+        return new KernelAbi(release, exports, "test", null, "no vermagic in test", new LoaderConfig(true, false, AllowBtfMismatch: true), null);
     }
 
     private static void AssertSameAbi(KernelAbi expected, KernelAbi actual)
