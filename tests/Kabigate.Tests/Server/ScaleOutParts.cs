@@ -242,13 +242,13 @@ internal sealed class JobTables(TestStore store)
     }
 
     /// <summary>The process (of <paramref name="candidates"/>) whose Hangfire server runs a job of <paramref name="method"/> now, from its Processing state's ServerId (<c>NAME:PID:GUID</c>).</summary>
-    public ServerProcess? Holder(string method, IEnumerable<ServerProcess> candidates)
+    public (ServerProcess Process, long Job)? Holder(string method, IEnumerable<ServerProcess> candidates)
     {
         foreach (var job in Jobs(method).Where(j => j.State == "Processing"))
         {
-            var server = JsonDocument.Parse(job.History[^1].Data).RootElement.GetProperty("ServerId").GetString() ?? "";
+            var server = ServerOf(job.History[^1].Data);
             if (candidates.FirstOrDefault(c => server.Contains($":{c.Id}:", StringComparison.Ordinal)) is { } holder)
-                return holder;
+                return (holder, job.Id);
         }
         return null;
     }
@@ -261,7 +261,7 @@ internal sealed class JobTables(TestStore store)
     {
         var text = new StringBuilder();
         foreach (var (id, state, history, _) in Jobs(method))
-            text.Append(CultureInfo.InvariantCulture, $"job {id} {state}: {string.Join(" > ", history.Select(h => h.Name))}; ");
+            text.Append(CultureInfo.InvariantCulture, $"job {id} {state}: {string.Join(" > ", history.Select(h => h.Name == "Processing" ? $"Processing on {ServerOf(h.Data)}" : h.Name))}; ");
         return text.ToString();
     }
 }
