@@ -15,8 +15,13 @@ namespace Kabigate.Server;
 internal sealed class ExclusiveRun : IDisposable
 {
     private readonly IDisposable _held;
+    private readonly IDisposable? _session;
 
-    private ExclusiveRun(IDisposable held) => _held = held;
+    private ExclusiveRun(IDisposable held, IDisposable? session = null)
+    {
+        _held = held;
+        _session = session;
+    }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the lock named <paramref name="resource"/>.</summary>
     /// <exception cref="TimeoutException">Another instance held it all that time.</exception>
@@ -24,8 +29,17 @@ internal sealed class ExclusiveRun : IDisposable
     {
         if (location.Provider != StoreProvider.Postgres)
         {
-            using var connection = storage.GetConnection();
-            return new ExclusiveRun(connection.AcquireDistributedLock("kabigate:" + resource, timeout));
+            // The storage's connection stays open while its lock is held.
+            var connection = storage.GetConnection();
+            try
+            {
+                return new ExclusiveRun(connection.AcquireDistributedLock("kabigate:" + resource, timeout), connection);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
         }
         var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(location.Target) { Pooling = false }.ConnectionString);
         try
@@ -62,5 +76,9 @@ internal sealed class ExclusiveRun : IDisposable
     }
 
     /// <summary>Releases the lock (closing its session releases the advisory lock).</summary>
-    public void Dispose() => _held.Dispose();
+    public void Dispose()
+    {
+        _held.Dispose();
+        _session?.Dispose();
+    }
 }
