@@ -24,6 +24,12 @@ public sealed record ServiceConfig(string? Origin, string? Db, string Listen, st
     /// <summary>Where <c>serve</c> listens unless told otherwise.</summary>
     public const string DefaultListen = "127.0.0.1:8280";
 
+    /// <summary>The retake delay unless <c>retake_after</c> says otherwise.</summary>
+    public static readonly TimeSpan DefaultRetakeAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long after its last sign of life a job a killed instance (or worker) held is retaken by another (Hangfire's invisibility timeout).</summary>
+    public TimeSpan RetakeAfter { get; init; } = DefaultRetakeAfter;
+
     /// <summary>The configuration when no file is given: the default store, nothing watched, anonymous reads.</summary>
     public static ServiceConfig Default { get; } = new(null, null, DefaultListen, null, null, [], true, 600, 512L << 20, null, null, [], [], []);
 }

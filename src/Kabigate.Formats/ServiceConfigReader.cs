@@ -17,6 +17,7 @@ namespace Kabigate.Formats;
 /// spool = "spool"                    # where uploads wait (default: beside the store)
 /// recipes = "recipes.toml"           # rebuild recipes: a kmod a new kernel breaks is rebuilt by 'kabigate worker'
 /// headers = ["/srv/headers"]         # headers directories the rebuilds build against (besides /usr/src)
+/// retake_after = "5m"                # a job a killed instance held is retaken after this (seconds, or 30s, 15m, 1h)
 ///
 /// [tls]
 /// certificate = "server.pem"
@@ -40,8 +41,11 @@ namespace Kabigate.Formats;
 /// </summary>
 public static class ServiceConfigReader
 {
-    private static readonly string[] TopKeys = ["db", "listen", "policy", "stablelist", "kmods", "anonymous_read", "rate_limit", "max_upload_mb", "spool", "recipes", "headers"];
+    private static readonly string[] TopKeys = ["db", "listen", "policy", "stablelist", "kmods", "anonymous_read", "rate_limit", "max_upload_mb", "spool", "recipes", "headers", "retake_after"];
     private static readonly string[] Roles = ["kernels", "kmods", "any"];
+
+    /// <summary>The shortest and longest retake delays accepted.</summary>
+    public static readonly (TimeSpan Min, TimeSpan Max) RetakeBounds = (TimeSpan.FromSeconds(5), TimeSpan.FromDays(1));
 
     /// <summary>The shortest poll interval accepted.</summary>
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(5);
@@ -83,6 +87,7 @@ public static class ServiceConfigReader
                 "spool" => config with { Spool = file.Path(item) },
                 "recipes" => config with { Recipes = file.Path(item) },
                 "headers" => config with { Headers = [.. file.Strings(item).Select(file.Resolve)] },
+                "retake_after" => config with { RetakeAfter = file.Duration(item, RetakeBounds.Min, RetakeBounds.Max) },
                 _ => throw TomlText.Error(sourceName, line, $"unknown key '{key}' (known: {string.Join(", ", TopKeys)}, and [tls], [[watch]], [[webhook]], [[publish]] tables)"),
             };
         }
@@ -198,6 +203,20 @@ public static class ServiceConfigReader
             item.Value is IntegerValueSyntax { Value: var v } && v >= min && v <= max
                 ? v
                 : throw TomlText.Error(sourceName, item.Span.Start.Line, $"'{Key(item).Key}' must be a whole number from {min} to {max}");
+
+        /// <summary>A duration: whole seconds, or a number and a unit as for <c>every</c>, within the bounds.</summary>
+        public TimeSpan Duration(KeyValueSyntax item, TimeSpan min, TimeSpan max)
+        {
+            TimeSpan? value = item.Value switch
+            {
+                IntegerValueSyntax { Value: var v } when v is >= 0 and <= 100_000_000 => TimeSpan.FromSeconds(v),
+                StringValueSyntax { Value: { } text } => ParseInterval(text),
+                _ => null,
+            };
+            return value is { } d && d >= min && d <= max
+                ? d
+                : throw TomlText.Error(sourceName, item.Span.Start.Line, $"'{Key(item).Key}' must be seconds or a number and a unit (30s, 15m, 1h, 1d) from {min.TotalSeconds} s to {max.TotalDays} d");
+        }
 
         public List<string> Strings(KeyValueSyntax item)
         {

@@ -78,7 +78,7 @@ public static class ServerHost
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         builder.Services.AddKabigateSecurity(config);
-        AddJobStorage(builder.Services, location, TimeSpan.FromMinutes(5));
+        AddJobStorage(builder.Services, location, config.RetakeAfter);
         builder.Services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
@@ -131,12 +131,16 @@ public static class ServerHost
     internal static string Version =>
         typeof(ServerHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    /// <summary>Hangfire's job store: PostgreSQL (schema kabigate_jobs) beside a PostgreSQL store, SQLite beside an SQLite one; a job a dead process held is retaken after <paramref name="invisibility"/>.</summary>
+    /// <summary>
+    /// Hangfire's job store: PostgreSQL (schema kabigate_jobs) beside a PostgreSQL store, SQLite beside an SQLite one; a
+    /// job a dead process held is retaken <paramref name="invisibility"/> after its last heartbeat. The timeout slides:
+    /// a running job's holder renews it (every fifth of it), so a job that runs longer than it is not taken twice.
+    /// </summary>
     internal static void AddJobStorage(IServiceCollection services, StoreLocation location, TimeSpan invisibility) => services.AddHangfire(h =>
     {
         h.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
         if (location.Provider == StoreProvider.Postgres)
-            h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(location.Target), new PostgreSqlStorageOptions { SchemaName = "kabigate_jobs", InvisibilityTimeout = invisibility });
+            h.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(location.Target), new PostgreSqlStorageOptions { SchemaName = "kabigate_jobs", InvisibilityTimeout = invisibility, UseSlidingInvisibilityTimeout = true });
         else
             h.UseSQLiteStorage(location.Target + ".jobs", new SQLiteStorageOptions { InvisibilityTimeout = invisibility });
     });

@@ -42,9 +42,9 @@ public sealed class ServiceJobs(ServiceContext context, IHttpClientFactory http,
 
     /// <summary>Polls a watched source now (the recurring job; also what <c>POST /api/v1/sources/{name}/poll</c> enqueues).</summary>
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 120, 600, 1800])]
-    [DisableConcurrentExecution(timeoutInSeconds: 3600)]
     public void Poll(string name)
     {
+        using var exclusive = Exclusive(nameof(Poll));
         var watch = context.Watch(name);
         if (watch is null)
         {
@@ -67,8 +67,11 @@ public sealed class ServiceJobs(ServiceContext context, IHttpClientFactory http,
     }
 
     /// <summary>Gates every stored kernel no run has judged (on start: what a killed instance stored but did not gate).</summary>
-    [DisableConcurrentExecution(timeoutInSeconds: 3600)]
-    public void GateUngated() => After(GateRunOperation.GateNew(context.Settings, "resume", _log));
+    public void GateUngated()
+    {
+        using var exclusive = Exclusive(nameof(GateUngated));
+        After(GateRunOperation.GateNew(context.Settings, "resume", _log));
+    }
 
     /// <summary>Ingests a queued submission and gates what it brought.</summary>
     [AutomaticRetry(Attempts = 3)]
@@ -110,9 +113,9 @@ public sealed class ServiceJobs(ServiceContext context, IHttpClientFactory http,
 
     /// <summary>Re-publishes one configured gated repository.</summary>
     [AutomaticRetry(Attempts = 3)]
-    [DisableConcurrentExecution(timeoutInSeconds: 3600)]
     public void Publish(int index)
     {
+        using var exclusive = Exclusive(nameof(Publish));
         var publish = context.Config.Publish[index];
         var config = context.Config;
         var result = PublishGatedOperation.Run(new PublishGatedRequest(publish.From, publish.To, config.Kmods, config.Kmods.Count == 0, context.Db, config.Policy, config.Stablelist), _log);
@@ -155,6 +158,9 @@ public sealed class ServiceJobs(ServiceContext context, IHttpClientFactory http,
         foreach (var rebuild in ServiceRebuilds.Plan(context.Config, context.Db, runs, _log))
             jobs.Enqueue<ServiceJobs>(j => j.Rebuild(rebuild.Item, rebuild.Release));
     }
+
+    /// <summary>One job of this kind at a time across every instance (what DisableConcurrentExecution did, without its lock outliving a killed holder).</summary>
+    private ExclusiveRun Exclusive(string kind) => ExclusiveRun.Acquire(context.Location, storage, kind, TimeSpan.FromHours(1));
 
     private void EnqueuePublish()
     {

@@ -14,10 +14,7 @@ namespace Kabigate.Server;
 /// </summary>
 public static class WorkerHost
 {
-    /// <summary>The default delay after which a dead worker's job is retaken.</summary>
-    public static readonly TimeSpan DefaultRetakeAfter = TimeSpan.FromMinutes(5);
-
-    /// <summary>Runs a worker with its arguments (<c>--config FILE</c>, <c>--db DB</c>, <c>--jobs N</c>, <c>--retake-after SECONDS</c>) until stopped; 2 on a bad argument or store.</summary>
+    /// <summary>Runs a worker with its arguments (<c>--config FILE</c>, <c>--db DB</c>, <c>--jobs N</c>, <c>--retake-after SECONDS</c>, which wins over the configuration's <c>retake_after</c>) until stopped; 2 on a bad argument or store.</summary>
     public static int Run(string[] args)
     {
         IHost host;
@@ -44,7 +41,7 @@ public static class WorkerHost
         var config = values.TryGetValue("--config", out var path) ? ServiceConfigReader.Read(path) : ServiceConfig.Default;
         var db = values.GetValueOrDefault("--db") ?? config.Db;
         var jobs = values.TryGetValue("--jobs", out var j) ? Number("--jobs", j, 1, 256) : 1;
-        var retake = values.TryGetValue("--retake-after", out var r) ? TimeSpan.FromSeconds(Number("--retake-after", r, 5, 86_400)) : DefaultRetakeAfter;
+        var retake = values.TryGetValue("--retake-after", out var r) ? TimeSpan.FromSeconds(Number("--retake-after", r, 5, 86_400)) : config.RetakeAfter;
         var location = StoreLocation.Resolve(db);
         AbiStore.Open(location, create: true).Dispose();
         var spool = config.Spool ?? Path.Combine(Path.GetTempPath(), "kabigate-spool");

@@ -38,7 +38,7 @@ public class ServeProcessTests
         Assert.True(serve.WaitForExit(60_000));
         var stderr = serve.StandardError.ReadToEnd();
         Assert.Equal(2, serve.ExitCode);
-        Assert.Equal($"kabigate: ERROR: {config}:1: unknown key 'colour' (known: db, listen, policy, stablelist, kmods, anonymous_read, rate_limit, max_upload_mb, spool, recipes, headers, and [tls], [[watch]], [[webhook]], [[publish]] tables)\n", stderr);
+        Assert.Equal($"kabigate: ERROR: {config}:1: unknown key 'colour' (known: db, listen, policy, stablelist, kmods, anonymous_read, rate_limit, max_upload_mb, spool, recipes, headers, retake_after, and [tls], [[watch]], [[webhook]], [[publish]] tables)\n", stderr);
     }
 
     [RealDataFact]

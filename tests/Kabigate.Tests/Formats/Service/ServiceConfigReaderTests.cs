@@ -52,7 +52,17 @@ public class ServiceConfigReaderTests
     }
 
     [Theory]
-    [InlineData("colour = 1", "serve.toml:1: unknown key 'colour' (known: db, listen, policy, stablelist, kmods, anonymous_read, rate_limit, max_upload_mb, spool, recipes, headers, and [tls], [[watch]], [[webhook]], [[publish]] tables)")]
+    [InlineData("", 300)]
+    [InlineData("retake_after = \"30s\"", 30)]
+    [InlineData("retake_after = \"15m\"", 900)]
+    [InlineData("retake_after = 45", 45)]
+    [InlineData("retake_after = 5", 5)]
+    [InlineData("retake_after = \"1d\"", 86_400)]
+    public void TheRetakeDelay_IsSecondsOrAnInterval_FiveMinutesByDefault(string text, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), ServiceConfigReader.Parse(text, "serve.toml", Base).RetakeAfter);
+
+    [Theory]
+    [InlineData("colour = 1", "serve.toml:1: unknown key 'colour' (known: db, listen, policy, stablelist, kmods, anonymous_read, rate_limit, max_upload_mb, spool, recipes, headers, retake_after, and [tls], [[watch]], [[webhook]], [[publish]] tables)")]
     [InlineData("rate_limit = 0", "serve.toml:1: 'rate_limit' must be a whole number from 1 to 1000000")]
     [InlineData("kmods = \"zfs\"", "serve.toml:1: 'kmods' must be an array of strings")]
     [InlineData("[[watch]]\nname = \"a\"\nsource = \"x\"\nevery = \"1s\"", "serve.toml:1: 'every' must be at least 5 s")]
@@ -64,6 +74,11 @@ public class ServiceConfigReaderTests
     [InlineData("[[webhook]]\nurl = \"https://x/\"", "serve.toml:1: a webhook needs one of 'secret' and 'secret_file'")]
     [InlineData("[watch]\nname = \"a\"", "serve.toml:1: unknown table 'watch' (known: [tls], [[watch]], [[webhook]], [[publish]])")]
     [InlineData("db = 1", "serve.toml:1: 'db' must be a string")]
+    [InlineData("retake_after = \"4s\"", "serve.toml:1: 'retake_after' must be seconds or a number and a unit (30s, 15m, 1h, 1d) from 5 s to 1 d")]
+    [InlineData("retake_after = 86401", "serve.toml:1: 'retake_after' must be seconds or a number and a unit (30s, 15m, 1h, 1d) from 5 s to 1 d")]
+    [InlineData("retake_after = \"soon\"", "serve.toml:1: 'retake_after' must be seconds or a number and a unit (30s, 15m, 1h, 1d) from 5 s to 1 d")]
+    [InlineData("retake_after = -30", "serve.toml:1: 'retake_after' must be seconds or a number and a unit (30s, 15m, 1h, 1d) from 5 s to 1 d")]
+    [InlineData("retake_after = true", "serve.toml:1: 'retake_after' must be seconds or a number and a unit (30s, 15m, 1h, 1d) from 5 s to 1 d")]
     public void AMalformedConfiguration_IsOneLineWithItsLine(string text, string message)
     {
         var error = Assert.Throws<ModuleFormatException>(() => ServiceConfigReader.Parse(text, "serve.toml", Base));
