@@ -28,7 +28,7 @@ internal static class RebuildText
         return text.ToString();
     }
 
-    /// <summary>ELRepo/kmodtool's inputs: one <c>--define 'kmod_kernel_version R'</c> per build, and the <c>--for-kernels</c> list.</summary>
+    /// <summary>ELRepo/kmodtool's inputs: one <c>--define 'kmod_kernel_version R'</c> per build (R without the <c>.ARCH</c> ELRepo's specs append), and the <c>--for-kernels</c> list.</summary>
     public static string Kmodtool(RebuildPlanResult result)
     {
         var text = new StringBuilder();
@@ -36,7 +36,7 @@ internal static class RebuildText
         {
             var builds = entry.Plan.Items.Where(i => i.Action == PlanAction.Build).ToList();
             foreach (var build in builds)
-                text.Append(CultureInfo.InvariantCulture, $"{entry.Recipe.Name}\t--define 'kmod_kernel_version {build.BuildOn!.Release}'\t# serves {string.Join(' ', build.Kernels.Select(k => k.Release))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{entry.Recipe.Name}\t--define 'kmod_kernel_version {Kabigate.Build.SourceRpm.KmodKernelVersion(build.BuildOn!.Release)}'\t# serves {string.Join(' ', build.Kernels.Select(k => k.Release))}\n");
             if (builds.Count > 0)
                 text.Append(CultureInfo.InvariantCulture, $"{entry.Recipe.Name}\t--for-kernels \"{string.Join(' ', builds.Select(b => b.BuildOn!.Release))}\"\n");
         }
