@@ -62,6 +62,8 @@ internal static class RebuildText
         var text = new StringBuilder(table.Render());
         foreach (var build in result.Builds.Where(b => b.Packages.Count > 0))
             text.Append(CultureInfo.InvariantCulture, $"{build.Recipe} built on {build.BuiltOn}: {string.Join(' ', build.Packages)}\n");
+        foreach (var submission in result.Submissions)
+            text.Append(CultureInfo.InvariantCulture, $"submitted {Path.GetFileName(submission.File)}: submission {submission.Id} ({submission.Status}) {submission.StatusUrl}\n");
         var covered = result.Results.Count(r => r.Status is RebuildStatuses.Reused or RebuildStatuses.Built);
         var buildTime = result.Builds.Sum(b => b.Outcome.Duration.TotalSeconds);
         text.Append(CultureInfo.InvariantCulture,
