@@ -222,7 +222,8 @@ public static class RebuildRunOperation
         }
         var covered = results.All(r => r.Status is RebuildStatuses.Reused or RebuildStatuses.Built);
         return new RebuildRunResult(plan, runId, output, results, builds, StoreLocation.Resolve(db).Display, BuildExecutor.Compiler, clock.Elapsed,
-            covered ? RebuildRunOutcome.Covered : RebuildRunOutcome.NotCovered) { Submissions = submissions };
+            covered ? RebuildRunOutcome.Covered : RebuildRunOutcome.NotCovered)
+        { Submissions = submissions };
     }
 
     /// <summary>The plan cut down to one build item (and its recipe), or the plan itself without an item.</summary>
