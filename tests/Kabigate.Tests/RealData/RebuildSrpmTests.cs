@@ -107,6 +107,17 @@ public class RebuildSrpmTests
             Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
         }
         Assert.Contains("not a source RPM: kmod-bin-1-1.noarch is a binary package", CliRunner.Run("rebuild", "plan", "--recipe", binaryRpm, "--kernels", Data.HeadersDeb(Data.NewRelease)).Stderr, StringComparison.Ordinal);
+        // Named as a kernel-devel RPM (--headers), a cut-short RPM or a package without /usr/src/kernels/R is an input error too.
+        foreach (var bad in new[] { headerOnly, srpm })
+        {
+            var (exit, stdout, stderr) = CliRunner.Run("rebuild", "plan", "--recipe", Path.Combine(SourceTree.Root, "tests", "kmods", "kg_stable"),
+                "--kernels", Data.HeadersDeb(Data.NewRelease), "--headers", bad);
+            Assert.Equal((2, ""), (exit, stdout));
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"kabigate: ERROR: --headers {bad}", line, StringComparison.Ordinal);
+        }
+        Assert.Contains("not a kernel-devel package: kmod-kg_stable-1.0-1.x86_64 has no /usr/src/kernels/R/Makefile",
+            CliRunner.Run("rebuild", "plan", "--recipe", srpm, "--kernels", Data.HeadersDeb(Data.NewRelease), "--headers", srpm).Stderr, StringComparison.Ordinal);
         // The reader's own error for each, as RpmReader says it.
         Assert.Throws<ModuleFormatException>(() => SourceRpm.Read(truncated));
         Assert.Throws<ModuleFormatException>(() => SourceRpm.Read(garbled));
