@@ -1,3 +1,4 @@
+using Kabigate.Formats;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -6,7 +7,7 @@ namespace Kabigate.Build;
 /// <summary>One build of a recipe against one kernel's headers.</summary>
 /// <param name="Recipe">The recipe.</param>
 /// <param name="Release">The kernel release it is built for (DKMS's <c>$kernelver</c>).</param>
-/// <param name="Headers">The headers directory (<c>$kernel_source_dir</c>).</param>
+/// <param name="Headers">The headers directory (<c>$kernel_source_dir</c>), or a kernel-devel RPM (extracted into the scratch directory, see <see cref="KernelDevel"/>).</param>
 /// <param name="ScratchRoot">Where the build's own scratch directory is made (and removed afterwards).</param>
 /// <param name="LogPath">Where the full log goes (kept).</param>
 /// <param name="OutputDirectory">Where the built modules are copied.</param>
@@ -33,7 +34,11 @@ public enum BuildStatus : byte
 /// <param name="LogPath">The full log.</param>
 /// <param name="FirstError">The compiler's (or make's) first error line, for a failure.</param>
 /// <param name="Duration">Wall time.</param>
-public sealed record BuildOutcome(BuildStatus Status, IReadOnlyList<string> ModuleFiles, string LogPath, string? FirstError, TimeSpan Duration);
+public sealed record BuildOutcome(BuildStatus Status, IReadOnlyList<string> ModuleFiles, string LogPath, string? FirstError, TimeSpan Duration)
+{
+    /// <summary>The packages the build itself made and the modules were taken from (an SRPM's kmod RPM), copied into the output directory; empty for other recipes, and when the modules were signed afterwards.</summary>
+    public IReadOnlyList<string> Packages { get; init; } = [];
+}
 
 /// <summary>
 /// Runs builds the way their recipe says, each in its own scratch directory, with a timeout and a full log.
@@ -44,7 +49,8 @@ public sealed record BuildOutcome(BuildStatus Status, IReadOnlyList<string> Modu
 /// PATH, HOME (the scratch directory), LC_ALL=C and DKMS's variables (kernelver, kernel_source_dir, dkms_tree,
 /// source_tree, arch, PACKAGE_NAME, PACKAGE_VERSION). That is DKMS's own trust model (the package's build commands
 /// run with the caller's rights), not a sandbox: the scratch directory, the clean environment and the timeout keep
-/// one build from seeing another's files or the caller's variables, and nothing else.
+/// one build from seeing another's files or the caller's variables, and nothing else. An SRPM recipe: see
+/// <see cref="RunSrpm"/>. Headers given as a kernel-devel RPM are extracted into the scratch directory first.
 /// </summary>
 public static partial class BuildExecutor
 {
@@ -76,9 +82,33 @@ public static partial class BuildExecutor
             var recipe = job.Recipe;
             log.WriteLine($"# kabigate rebuild: recipe {recipe.Name} ({recipe.Entry.Kind}, digest {recipe.Digest}) for {job.Release}");
             log.WriteLine($"# headers {job.Headers}; compiler {Compiler}; scratch {scratch}");
-            string buildDir;
-            BuildStatus status;
-            if (recipe.Dkms is { } dkms)
+            string buildDir = scratch;
+            BuildStatus status = BuildStatus.Built;
+            string? missing = null, signingFailure = null;
+            IReadOnlyList<string> packages = [];
+            var headers = job.Headers;
+            if (KernelDevel.IsPackage(headers))
+            {
+                try
+                {
+                    headers = KernelDevel.Extract(job.Headers, job.Release, Path.Combine(scratch, "kernel-devel"), log);
+                }
+                catch (ModuleFormatException e)
+                {
+                    (status, missing) = (BuildStatus.Failed, "the kernel-devel package cannot be used: " + e.Message);
+                    log.WriteLine($"# kabigate: {missing}");
+                }
+            }
+            if (status != BuildStatus.Built)
+            {
+                // The headers could not be had: nothing ran.
+            }
+            else if (recipe.Srpm is { } srpm)
+            {
+                buildDir = Path.Combine(scratch, "kmod");
+                (status, packages, missing) = RunSrpm(log, srpm, job, headers, scratch, buildDir, cancel);
+            }
+            else if (recipe.Dkms is { } dkms)
             {
                 var dkmsTree = Path.Combine(scratch, "dkms");
                 buildDir = Path.Combine(dkmsTree, dkms.PackageName, dkms.PackageVersion, "build");
@@ -95,7 +125,7 @@ public static partial class BuildExecutor
                     var variables = new Dictionary<string, string>(StringComparer.Ordinal)
                     {
                         ["kernelver"] = job.Release,
-                        ["kernel_source_dir"] = job.Headers,
+                        ["kernel_source_dir"] = headers,
                         ["dkms_tree"] = dkmsTree,
                         ["source_tree"] = Path.GetDirectoryName(recipe.SourceDirectory) ?? recipe.SourceDirectory,
                         ["arch"] = KernelHeaders.ArchOf(job.Release),
@@ -110,10 +140,9 @@ public static partial class BuildExecutor
                 buildDir = Path.Combine(scratch, "src");
                 CopyTree(recipe.SourceDirectory, buildDir);
                 status = Execute(log, buildDir, job.Timeout, cancel, Environment(scratch, []),
-                    ["make", "-C", job.Headers, $"M={buildDir}", .. recipe.Entry.MakeArguments, "modules"]);
+                    ["make", "-C", headers, $"M={buildDir}", .. recipe.Entry.MakeArguments, "modules"]);
             }
             var modules = new List<string>();
-            string? missing = null, signingFailure = null;
             if (status == BuildStatus.Built)
             {
                 Directory.CreateDirectory(job.OutputDirectory);
@@ -137,12 +166,29 @@ public static partial class BuildExecutor
             {
                 foreach (var module in modules)
                 {
-                    signingFailure = signing.Sign(job.Headers, module, log, job.LogPath, job.Timeout, cancel);
+                    signingFailure = signing.Sign(headers, module, log, job.LogPath, job.Timeout, cancel);
                     if (signingFailure is not null)
                     {
                         log.WriteLine($"# kabigate: {signingFailure}");
                         status = BuildStatus.Failed;
                         break;
+                    }
+                }
+            }
+            var madePackages = new List<string>();
+            if (status == BuildStatus.Built && packages.Count > 0)
+            {
+                if (job.Signing is not null)
+                {
+                    log.WriteLine("# kabigate: the kmod package rpmbuild made holds the unsigned modules: not offered (--package rpm makes one of the signed modules)");
+                }
+                else
+                {
+                    foreach (var package in packages)
+                    {
+                        var output = Path.Combine(job.OutputDirectory, Path.GetFileName(package));
+                        File.Copy(package, output, overwrite: true);
+                        madePackages.Add(output);
                     }
                 }
             }
@@ -154,7 +200,7 @@ public static partial class BuildExecutor
                 _ => signingFailure ?? FirstError(job.LogPath) ?? missing,
             };
             log.WriteLine($"# kabigate: {status.ToString().ToLowerInvariant()} in {clock.Elapsed.TotalSeconds:0.0} s");
-            return new BuildOutcome(status, status == BuildStatus.Built ? modules : [], job.LogPath, firstError, clock.Elapsed);
+            return new BuildOutcome(status, status == BuildStatus.Built ? modules : [], job.LogPath, firstError, clock.Elapsed) { Packages = status == BuildStatus.Built ? madePackages : [] };
         }
         finally
         {
@@ -166,7 +212,7 @@ public static partial class BuildExecutor
     public static string? FirstError(string logPath)
     {
         ArgumentNullException.ThrowIfNull(logPath);
-        string? makeLine = null;
+        string? makeLine = null, rpmLine = null;
         foreach (var line in File.ReadLines(logPath))
         {
             if (line.StartsWith('#'))
@@ -174,8 +220,9 @@ public static partial class BuildExecutor
             if (ErrorLine().IsMatch(line))
                 return line.Trim();
             makeLine ??= MakeError().IsMatch(line) ? line.Trim() : null;
+            rpmLine ??= line.StartsWith("error: ", StringComparison.Ordinal) ? line.Trim() : null;
         }
-        return makeLine;
+        return makeLine ?? rpmLine;
     }
 
     private static Dictionary<string, string> Environment(string scratch, Dictionary<string, string> variables)

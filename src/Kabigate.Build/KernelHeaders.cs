@@ -4,16 +4,18 @@ namespace Kabigate.Build;
 
 /// <summary>
 /// Where the headers of a kernel release are: among the directories the user named (a directory named
-/// <c>linux-headers-R</c>, or one whose <c>include/config/kernel.release</c> says R), then the places Debian and
+/// <c>linux-headers-R</c>, or one whose <c>include/config/kernel.release</c> says R, or a kernel-devel RPM holding
+/// <c>/usr/src/kernels/R</c>, see <see cref="KernelDevel"/>), then the places Debian and
 /// Fedora install them (<c>/usr/src/linux-headers-R</c>, <c>/lib/modules/R/build</c>). A headers directory has a
 /// Makefile; <c>apt:linux-headers-R</c> is not installed by kabigate (its arch package depends on an image package):
 /// install it with apt-get, or unpack it and name the directory.
 /// </summary>
 public static class KernelHeaders
 {
-    /// <summary>The headers directory of <paramref name="release"/>, or null when none is found.</summary>
+    /// <summary>The headers directory (or kernel-devel RPM) of <paramref name="release"/>, or null when none is found.</summary>
     /// <param name="release">The kernel release.</param>
-    /// <param name="named">Headers directories the user named.</param>
+    /// <param name="named">Headers directories and kernel-devel RPMs the user named.</param>
+    /// <exception cref="ModuleFormatException">A named RPM is malformed or not a kernel-devel package.</exception>
     /// <param name="searchSystem">Whether to look in /usr/src and /lib/modules too.</param>
     public static string? Find(string release, IReadOnlyList<string> named, bool searchSystem = true)
     {
@@ -21,6 +23,12 @@ public static class KernelHeaders
         ArgumentNullException.ThrowIfNull(named);
         foreach (var dir in named)
         {
+            if (KernelDevel.IsPackage(dir))
+            {
+                if (KernelDevel.ReleaseOf(dir) == release)
+                    return Path.GetFullPath(dir);
+                continue;
+            }
             var trimmed = Path.TrimEndingDirectorySeparator(dir);
             if (IsHeaders(trimmed) && (Path.GetFileName(trimmed) == "linux-headers-" + release || ReleaseOf(trimmed) == release))
                 return Path.GetFullPath(trimmed);
@@ -36,14 +44,24 @@ public static class KernelHeaders
     }
 
     /// <summary>The options the headers' .config sets (y or m), or null when it has no .config.</summary>
+    /// <param name="headers">A headers directory, or a kernel-devel RPM.</param>
     public static IReadOnlySet<string>? ConfigOptions(string headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
+        if (KernelDevel.IsPackage(headers))
+            return KernelDevel.ConfigOptions(headers, KernelDevel.ReleaseOf(headers));
         var config = Path.Combine(headers, ".config");
         if (!File.Exists(config))
             return null;
+        return ConfigOptionsOf(InputFiles.ReadAllLines(config, InputLimits.MaxTextFileBytes));
+    }
+
+    /// <summary>The options a .config's lines set (y or m).</summary>
+    public static IReadOnlySet<string> ConfigOptionsOf(IEnumerable<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
         var set = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in InputFiles.ReadAllLines(config, InputLimits.MaxTextFileBytes))
+        foreach (var line in lines)
         {
             int eq = line.IndexOf('=', StringComparison.Ordinal);
             if (eq > 0 && line.StartsWith("CONFIG_", StringComparison.Ordinal) && line.AsSpan(eq + 1) is "y" or "m")

@@ -10,13 +10,18 @@ namespace Kabigate.Build;
 /// <summary>A recipe ready to build: its source tree on disk, what it builds, and the digest of its sources.</summary>
 /// <param name="Entry">The registration.</param>
 /// <param name="Name">The kmod's name.</param>
-/// <param name="SourceDirectory">The source tree (a DKMS package's /usr/src/NAME-VERSION, unpacked).</param>
+/// <param name="SourceDirectory">The source tree (a DKMS package's /usr/src/NAME-VERSION, unpacked); for an SRPM recipe, the .src.rpm.</param>
 /// <param name="Digest">SHA-256 of the source files (names and contents, build outputs left out): a changed recipe is a new one.</param>
 /// <param name="Modules">The module names it builds.</param>
-/// <param name="Dkms">The DKMS configuration, or null for a kbuild recipe.</param>
-public sealed record PreparedRecipe(RecipeEntry Entry, string Name, string SourceDirectory, string Digest, IReadOnlyList<string> Modules, DkmsConf? Dkms);
+/// <param name="Dkms">The DKMS configuration, or null for a kbuild or SRPM recipe.</param>
+/// <param name="Srpm">The source RPM as read, or null for a kbuild or DKMS recipe.</param>
+public sealed record PreparedRecipe(RecipeEntry Entry, string Name, string SourceDirectory, string Digest, IReadOnlyList<string> Modules, DkmsConf? Dkms, SourceRpm? Srpm = null)
+{
+    /// <summary>The kmod's version, for packages: DKMS's PACKAGE_VERSION, the SRPM's VERSION, or null (then the modules' <c>version=</c>).</summary>
+    public string? Version => Dkms?.PackageVersion ?? Srpm?.Package.Version;
+}
 
-/// <summary>Turns a registered recipe into a <see cref="PreparedRecipe"/>: fetches and unpacks a DKMS package, reads dkms.conf or the Kbuild's obj-m.</summary>
+/// <summary>Turns a registered recipe into a <see cref="PreparedRecipe"/>: fetches and unpacks a DKMS package, reads dkms.conf, the Kbuild's obj-m or a source RPM.</summary>
 public static class RecipeSources
 {
     /// <summary>The most a DKMS package's source tree may unpack to.</summary>
@@ -41,6 +46,20 @@ public static class RecipeSources
             if (modules.Count == 0)
                 throw new ModuleFormatException(entry.Path, "its Kbuild/Makefile names no obj-m object: name the modules in the recipe ('modules = [...]')");
             return new PreparedRecipe(entry, entry.Name, entry.Path, Digest(entry.Path), modules, null);
+        }
+        if (entry.Kind == RecipeKind.Srpm)
+        {
+            if (!File.Exists(entry.Path))
+                throw new ModuleFormatException(entry.Path, "no such source RPM");
+            var srpm = SourceRpm.Read(entry.Path);
+            var modules = entry.Modules.Count > 0 ? entry.Modules
+                : srpm.KmodName is { } kmod ? [kmod]
+                : throw new ModuleFormatException(entry.Path, "its spec defines no kmod_name: name the modules in the recipe ('modules = [...]')");
+            string digest;
+            using (var stream = File.OpenRead(entry.Path))
+                digest = Convert.ToHexStringLower(SHA256.HashData(stream));
+            var srpmName = entry.Origin.StartsWith("--recipe", StringComparison.Ordinal) ? srpm.Name : entry.Name;
+            return new PreparedRecipe(entry, srpmName, Path.GetFullPath(entry.Path), digest, modules, null, srpm);
         }
         var tree = entry.Path;
         if (tree.StartsWith(AptCache.Prefix, StringComparison.Ordinal))

@@ -84,7 +84,11 @@ public sealed record JsonRebuildBuild(string Recipe, string ClassKey, string Bui
 /// <param name="Covered">Whether every target is reused or built and verified.</param>
 /// <param name="Builds">The builds.</param>
 /// <param name="Results">One per recipe and kernel.</param>
-public sealed record RebuildRunDocument(int Schema, string RunId, string Store, string Output, string Compiler, double Seconds, int Targets, bool Covered, IReadOnlyList<JsonRebuildBuild> Builds, IReadOnlyList<JsonRebuildResult> Results);
+public sealed record RebuildRunDocument(int Schema, string RunId, string Store, string Output, string Compiler, double Seconds, int Targets, bool Covered, IReadOnlyList<JsonRebuildBuild> Builds, IReadOnlyList<JsonRebuildResult> Results)
+{
+    /// <summary>What the service accepted with <c>--submit</c>: file, id, status, status URL (empty without it).</summary>
+    public IReadOnlyList<RebuildSubmission> Submissions { get; init; } = [];
+}
 
 /// <summary>A stored result with its provenance.</summary>
 /// <param name="RunId">The run.</param>
@@ -133,7 +137,8 @@ public static class RebuildDocuments
             result.Plan.Targets, result.Outcome == RebuildRunOutcome.Covered,
             [.. result.Builds.Select(b => new JsonRebuildBuild(b.Recipe, b.ClassKey, b.BuiltOn, b.Members, b.Outcome.Status.ToString().ToLowerInvariant(),
                 Math.Round(b.Outcome.Duration.TotalSeconds, 1), b.Outcome.LogPath, b.Outcome.FirstError, [.. b.Refused.Select(r => r.Kernel.Release)], b.Signer, b.Packages))],
-            [.. result.Results.Select(r => new JsonRebuildResult(r.Recipe, r.Kernel, r.Status, r.ClassKey, r.BuiltOn, r.Detail, r.LogPath, r.Artifacts))]);
+            [.. result.Results.Select(r => new JsonRebuildResult(r.Recipe, r.Kernel, r.Status, r.ClassKey, r.BuiltOn, r.Detail, r.LogPath, r.Artifacts))])
+        { Submissions = result.Submissions };
     }
 
     /// <summary>The stored results.</summary>

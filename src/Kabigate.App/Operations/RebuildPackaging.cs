@@ -9,7 +9,8 @@ namespace Kabigate.App.Operations;
 /// <summary>
 /// The steps of <c>rebuild run</c> after re-verification: a signed build's signatures read back and verified with
 /// the given certificate (by kabigate's own reader, as <c>check --trusted-cert</c> does), then the packages made of
-/// a build that loads on some member of its class, with the members that load it. A build whose signature does not
+/// a build that loads on some member of its class, with the members that load it (an SRPM's own kmod RPM is kept
+/// as its first package). A build whose signature does not
 /// verify, or that cannot be packaged, is <c>build-failed</c> on every member (with why): nothing half-made is kept.
 /// </summary>
 internal static class RebuildPackaging
@@ -59,11 +60,12 @@ internal static class RebuildPackaging
             signer = modules[0].Signature?.Signer ?? "?";
         }
         var loadsOn = results.Where(r => r.Recipe == recipe.Name && r.ClassKey == item.ClassKey && r.Status == RebuildStatuses.Built).Select(r => r.Kernel).ToList();
-        var packages = new List<string>();
+        // An SRPM recipe's own kmod RPM (the modules were taken from it) comes first.
+        var packages = new List<string>(result.Outcome.Packages);
         var debs = new Dictionary<string, string>(StringComparer.Ordinal);
         if (formats != PackageFormats.None)
         {
-            var version = recipe.Dkms?.PackageVersion ?? modules.Select(m => m.Info("version")).FirstOrDefault(v => v is not null) ?? "0";
+            var version = recipe.Version ?? modules.Select(m => m.Info("version")).FirstOrDefault(v => v is not null) ?? "0";
             var job = new PackageJob(recipe.Name, version, item.BuildOn!, modules, loadsOn, outputDirectory, result.Outcome.LogPath);
             try
             {

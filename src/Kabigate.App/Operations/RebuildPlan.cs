@@ -62,6 +62,7 @@ public static class RebuildPlanOperation
         ArgumentNullException.ThrowIfNull(log);
         using var inputs = new KernelArguments(request.Db, log);
         var recipes = Recipes(request, log);
+        CheckHeaders(request.Headers);
         var kernels = Kernels(request, inputs);
         log.Phase("read inputs");
         var builds = Builds(request, inputs, recipes);
@@ -104,6 +105,25 @@ public static class RebuildPlanOperation
         if (errors.Count > 0)
             throw new OperationException(errors);
         return prepared;
+    }
+
+    /// <summary>A named kernel-devel RPM is read now: a malformed one, or one without /usr/src/kernels/R, is an input error.</summary>
+    private static void CheckHeaders(IReadOnlyList<string> headers)
+    {
+        var errors = new List<string>();
+        foreach (var named in headers.Where(KernelDevel.IsPackage))
+        {
+            try
+            {
+                KernelDevel.ReleaseOf(named);
+            }
+            catch (Exception e) when (InputFailures.Describe(e) is { } line)
+            {
+                errors.Add("--headers " + line);
+            }
+        }
+        if (errors.Count > 0)
+            throw new OperationException(errors);
     }
 
     private static List<KernelAbi> Kernels(RebuildPlanRequest request, KernelArguments inputs)

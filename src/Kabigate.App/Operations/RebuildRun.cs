@@ -35,7 +35,9 @@ public static class RebuildStatuses
 /// <param name="Package">The packages made of each verified build (RPM, .deb, both, none).</param>
 /// <param name="Signing">The key and certificate the built modules are signed with (the headers' scripts/sign-file), or null.</param>
 /// <param name="Item">Run only this build item of the plan (its <see cref="RebuildItemIds"/> id: a worker's job, a farm's <c>--item</c>), or null for the whole plan.</param>
-public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeSpan Timeout, string? OutputDirectory, PackageFormats Package = PackageFormats.None, ModuleSigning? Signing = null, string? Item = null);
+/// <param name="Submit">Send the verified artifacts to this service's submissions API afterwards, or null.</param>
+public sealed record RebuildRunRequest(RebuildPlanRequest Plan, int? Jobs, TimeSpan Timeout, string? OutputDirectory, PackageFormats Package = PackageFormats.None, ModuleSigning? Signing = null, string? Item = null,
+    RebuildSubmitTarget? Submit = null);
 
 /// <summary>The stable id of a plan's build item: <c>RECIPE@CLASSKEY</c> (the class key is a digest of what the kmod imports, so a re-plan over the same inputs names the same item).</summary>
 public static class RebuildItemIds
@@ -101,7 +103,11 @@ public enum RebuildRunOutcome
 /// <param name="Outcome">How it came out.</param>
 public sealed record RebuildRunResult(
     RebuildPlanResult Plan, string RunId, string OutputDirectory, IReadOnlyList<RebuildKernelResult> Results, IReadOnlyList<RebuildBuildResult> Builds,
-    string Store, string Compiler, TimeSpan Wall, RebuildRunOutcome Outcome);
+    string Store, string Compiler, TimeSpan Wall, RebuildRunOutcome Outcome)
+{
+    /// <summary>What the service accepted with <c>--submit</c> (empty without it, or when no build loads anywhere).</summary>
+    public IReadOnlyList<RebuildSubmission> Submissions { get; init; } = [];
+}
 
 /// <summary>
 /// <c>rebuild run</c>: plans, runs the builds on this machine (in parallel, each in its own scratch directory, with a
@@ -130,8 +136,8 @@ public static class RebuildRunOperation
         _ => throw new OperationException("--sign-key and --sign-cert go together"),
     };
 
-    /// <summary>Runs the plan.</summary>
-    /// <exception cref="OperationException">An input cannot be read (see <see cref="RebuildPlanOperation"/>), or the options are wrong.</exception>
+    /// <summary>Runs the plan (and, with <see cref="RebuildRunRequest.Submit"/>, sends the verified artifacts to the service).</summary>
+    /// <exception cref="OperationException">An input cannot be read (see <see cref="RebuildPlanOperation"/>), the options are wrong, or the service refused a submission.</exception>
     public static RebuildRunResult Run(RebuildRunRequest request, IOperationLog log, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -205,9 +211,19 @@ public static class RebuildRunOperation
         log.Phase("verify");
         Record(db, runId, plan, results, builds, built, log);
         log.Phase("record");
+        IReadOnlyList<RebuildSubmission> submissions = [];
+        if (request.Submit is { } target)
+        {
+            var artifacts = RebuildSubmit.Artifacts(builds, results);
+            if (artifacts.Count == 0)
+                log.Note($"nothing to submit to {target.Url}: no build of this run loads anywhere");
+            submissions = RebuildSubmit.Send(target, artifacts, log, cancel);
+            log.Phase("submit");
+        }
         var covered = results.All(r => r.Status is RebuildStatuses.Reused or RebuildStatuses.Built);
         return new RebuildRunResult(plan, runId, output, results, builds, StoreLocation.Resolve(db).Display, BuildExecutor.Compiler, clock.Elapsed,
-            covered ? RebuildRunOutcome.Covered : RebuildRunOutcome.NotCovered);
+            covered ? RebuildRunOutcome.Covered : RebuildRunOutcome.NotCovered)
+        { Submissions = submissions };
     }
 
     /// <summary>The plan cut down to one build item (and its recipe), or the plan itself without an item.</summary>

@@ -68,6 +68,8 @@ internal static class RebuildCommand
         var signKey = new Option<string?>("--sign-key") { Description = "Sign the built modules with this private key (PEM, or a pkcs11: URI), with the headers' scripts/sign-file; needs --sign-cert.", HelpName = "KEY" };
         var signCert = new Option<string?>("--sign-cert") { Description = "The X.509 certificate (PEM or DER) of --sign-key; the signatures are verified with it before anything is packaged.", HelpName = "CERT" };
         var item = new Option<string?>("--item") { Description = "Run only this build item of the plan (its id in 'rebuild plan --format json': RECIPE@CLASSKEY), as a build farm's job does.", HelpName = "ID" };
+        var submit = new Option<string?>("--submit") { Description = "After the builds and their re-verification, send each verified build's packages (else its .ko files) to this kabigate service's submissions API (URL/api/v1/submissions, role kmods); prints the submission ids. Typically with --item, on a build farm.", HelpName = "URL" };
+        var token = new Option<string?>("--token") { Description = $"The bearer token (scope submit) for --submit; default ${RebuildSubmitTarget.TokenVariable}, which keeps it out of ps. Never printed.", HelpName = "T" };
         var format = CommonOptions.Format("text", "json");
         var command = new Command("run", "Runs the plan here: builds in parallel in scratch directories, re-verifies every build on every kernel of its class, records the results in the store.\n" + ExitHelp);
         foreach (var option in options.All)
@@ -79,11 +81,14 @@ internal static class RebuildCommand
         command.Options.Add(signKey);
         command.Options.Add(signCert);
         command.Options.Add(item);
+        command.Options.Add(submit);
+        command.Options.Add(token);
         command.Options.Add(format);
         command.SetAction(parse =>
         {
             var request = new RebuildRunRequest(options.Request(parse), parse.GetValue(jobs), TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(output),
-                RebuildRunOperation.PackageFormatsOf(parse.GetValue(package)), RebuildRunOperation.SigningOf(parse.GetValue(signKey), parse.GetValue(signCert)), parse.GetValue(item));
+                RebuildRunOperation.PackageFormatsOf(parse.GetValue(package)), RebuildRunOperation.SigningOf(parse.GetValue(signKey), parse.GetValue(signCert)), parse.GetValue(item),
+                RebuildSubmitTarget.Of(parse.GetValue(submit), parse.GetValue(token)));
             var result = RebuildRunOperation.Run(request, cli.Log);
             if (parse.GetValue(format) == "json")
                 Json.Write(cli.Stdout, RebuildDocuments.Run(result));

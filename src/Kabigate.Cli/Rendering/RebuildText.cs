@@ -28,7 +28,7 @@ internal static class RebuildText
         return text.ToString();
     }
 
-    /// <summary>ELRepo/kmodtool's inputs: one <c>--define 'kmod_kernel_version R'</c> per build, and the <c>--for-kernels</c> list.</summary>
+    /// <summary>ELRepo/kmodtool's inputs: one <c>--define 'kmod_kernel_version R'</c> per build (R without the <c>.ARCH</c> ELRepo's specs append), and the <c>--for-kernels</c> list.</summary>
     public static string Kmodtool(RebuildPlanResult result)
     {
         var text = new StringBuilder();
@@ -36,7 +36,7 @@ internal static class RebuildText
         {
             var builds = entry.Plan.Items.Where(i => i.Action == PlanAction.Build).ToList();
             foreach (var build in builds)
-                text.Append(CultureInfo.InvariantCulture, $"{entry.Recipe.Name}\t--define 'kmod_kernel_version {build.BuildOn!.Release}'\t# serves {string.Join(' ', build.Kernels.Select(k => k.Release))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{entry.Recipe.Name}\t--define 'kmod_kernel_version {Kabigate.Build.SourceRpm.KmodKernelVersion(build.BuildOn!.Release)}'\t# serves {string.Join(' ', build.Kernels.Select(k => k.Release))}\n");
             if (builds.Count > 0)
                 text.Append(CultureInfo.InvariantCulture, $"{entry.Recipe.Name}\t--for-kernels \"{string.Join(' ', builds.Select(b => b.BuildOn!.Release))}\"\n");
         }
@@ -62,6 +62,8 @@ internal static class RebuildText
         var text = new StringBuilder(table.Render());
         foreach (var build in result.Builds.Where(b => b.Packages.Count > 0))
             text.Append(CultureInfo.InvariantCulture, $"{build.Recipe} built on {build.BuiltOn}: {string.Join(' ', build.Packages)}\n");
+        foreach (var submission in result.Submissions)
+            text.Append(CultureInfo.InvariantCulture, $"submitted {Path.GetFileName(submission.File)}: submission {submission.Id} ({submission.Status}) {submission.StatusUrl}\n");
         var covered = result.Results.Count(r => r.Status is RebuildStatuses.Reused or RebuildStatuses.Built);
         var buildTime = result.Builds.Sum(b => b.Outcome.Duration.TotalSeconds);
         text.Append(CultureInfo.InvariantCulture,

@@ -10,13 +10,19 @@ public enum RecipeKind : byte
 
     /// <summary>A DKMS source tree (<c>dkms.conf</c>): a directory, a Debian <c>*-dkms</c> .deb, or <c>apt:NAME</c>.</summary>
     Dkms,
+
+    /// <summary>
+    /// A source RPM of a kmod, as ELRepo ships them: <c>rpmbuild --rebuild</c> with <c>kmod_kernel_version</c> and
+    /// <c>kernel_source</c> defined, the .ko files taken from the kmod package it makes.
+    /// </summary>
+    Srpm,
 }
 
 /// <summary>A registered recipe.</summary>
 /// <param name="Name">The kmod's name (what plans and the store call it).</param>
 /// <param name="Kind">How it builds.</param>
-/// <param name="Path">The source: a directory, a .deb or <c>apt:NAME</c> (DKMS).</param>
-/// <param name="Modules">The modules it builds (kbuild; DKMS reads BUILT_MODULE_NAME[]); empty: from the Kbuild's <c>obj-m</c>.</param>
+/// <param name="Path">The source: a directory, a .deb or <c>apt:NAME</c> (DKMS), a .src.rpm (SRPM).</param>
+/// <param name="Modules">The modules it builds (kbuild, SRPM; DKMS reads BUILT_MODULE_NAME[]); empty: from the Kbuild's <c>obj-m</c>, or the spec's <c>kmod_name</c>.</param>
 /// <param name="MakeArguments">Extra <c>make</c> arguments for a kbuild recipe (e.g. <c>KBUILD_EXTRA_SYMBOLS=…</c>).</param>
 /// <param name="Origin">Where it was registered (<c>file:line</c>, or the command line).</param>
 public sealed record RecipeEntry(string Name, RecipeKind Kind, string Path, IReadOnlyList<string> Modules, IReadOnlyList<string> MakeArguments, string Origin);
@@ -26,9 +32,9 @@ public sealed record RecipeEntry(string Name, RecipeKind Kind, string Path, IRea
 /// <code>
 /// [[recipe]]
 /// name = "vpoll"                 # the kmod's name; default: PACKAGE_NAME (DKMS) or the directory's name
-/// kind = "dkms"                  # "kbuild" or "dkms"; default: dkms for a .deb, apt:NAME or a tree with dkms.conf
-/// path = "apt:vpoll-dkms"        # a directory, a *-dkms .deb, or apt:NAME
-/// modules = ["vpoll"]            # kbuild only, optional: default the obj-m of its Kbuild/Makefile
+/// kind = "dkms"                  # "kbuild", "dkms" or "srpm"; default: srpm for an RPM file, dkms for a .deb, apt:NAME or a tree with dkms.conf
+/// path = "apt:vpoll-dkms"        # a directory, a *-dkms .deb, apt:NAME, or a kmod's .src.rpm
+/// modules = ["vpoll"]            # kbuild and srpm, optional: default the obj-m of its Kbuild/Makefile, or the spec's kmod_name
 /// make_args = ["KBUILD_EXTRA_SYMBOLS=/src/provider/Module.symvers"]   # kbuild only, optional
 /// </code>
 /// </summary>
@@ -94,12 +100,22 @@ public static class RecipesReader
     public static RecipeEntry FromPath(string path, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var kind = IsDkms(path) ? RecipeKind.Dkms : RecipeKind.Kbuild;
+        var kind = KindOf(path);
         return new RecipeEntry(name ?? DefaultName(path), kind, path, [], [], "--recipe " + path);
     }
 
-    private static bool IsDkms(string path) =>
-        path.StartsWith(Sources.AptCache.Prefix, StringComparison.Ordinal) || File.Exists(path) || File.Exists(System.IO.Path.Combine(path, "dkms.conf"));
+    /// <summary>What a path holds: an RPM file (by its lead's magic) is an SRPM recipe, any other file, apt:NAME or a tree with dkms.conf a DKMS one.</summary>
+    private static RecipeKind KindOf(string path) =>
+        File.Exists(path) && IsRpmFile(path) ? RecipeKind.Srpm
+        : path.StartsWith(Sources.AptCache.Prefix, StringComparison.Ordinal) || File.Exists(path) || File.Exists(System.IO.Path.Combine(path, "dkms.conf")) ? RecipeKind.Dkms
+        : RecipeKind.Kbuild;
+
+    private static bool IsRpmFile(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && Rpm.RpmReader.IsRpm(head);
+    }
 
     /// <summary>The default name before a DKMS tree is read: the directory's or package's name.</summary>
     private static string DefaultName(string path)
@@ -107,7 +123,23 @@ public static class RecipesReader
         if (path.StartsWith(Sources.AptCache.Prefix, StringComparison.Ordinal))
             return path[Sources.AptCache.Prefix.Length..].Replace("-dkms", "", StringComparison.Ordinal);
         var file = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path));
+        if (file.EndsWith(".src.rpm", StringComparison.Ordinal))
+            return SrpmName(file);
         return file.EndsWith(".deb", StringComparison.Ordinal) ? file.Split('_')[0].Replace("-dkms", "", StringComparison.Ordinal) : file;
+    }
+
+    /// <summary>An SRPM's kmod name from its file name: <c>kmod-wireguard-1.0-4.el9.src.rpm</c> is <c>wireguard</c> (NAME is up to the second-last dash).</summary>
+    private static string SrpmName(string file)
+    {
+        var stem = file[..^".src.rpm".Length];
+        for (int dashes = 0; dashes < 2; dashes++)
+        {
+            int dash = stem.LastIndexOf('-');
+            if (dash <= 0)
+                break;
+            stem = stem[..dash];
+        }
+        return stem.StartsWith("kmod-", StringComparison.Ordinal) && stem.Length > "kmod-".Length ? stem["kmod-".Length..] : stem;
     }
 
     private static RecipeEntry ParseRecipe(TableSyntaxBase table, string sourceName, string baseDirectory)
@@ -135,13 +167,16 @@ public static class RecipesReader
             path = System.IO.Path.Combine(baseDirectory, path);
         var kind = kindText switch
         {
-            null => IsDkms(path) ? RecipeKind.Dkms : RecipeKind.Kbuild,
+            null => KindOf(path),
             "kbuild" => RecipeKind.Kbuild,
             "dkms" => RecipeKind.Dkms,
-            _ => throw Error(sourceName, tableLine, $"'{kindText}' is not a recipe kind (kbuild or dkms)"),
+            "srpm" => RecipeKind.Srpm,
+            _ => throw Error(sourceName, tableLine, $"'{kindText}' is not a recipe kind (kbuild, dkms or srpm)"),
         };
         if (kind == RecipeKind.Dkms && (modules.Count > 0 || makeArguments.Count > 0))
             throw Error(sourceName, tableLine, "'modules' and 'make_args' are for kbuild recipes; a DKMS recipe takes them from its dkms.conf");
+        if (kind == RecipeKind.Srpm && makeArguments.Count > 0)
+            throw Error(sourceName, tableLine, "'make_args' is for kbuild recipes; an SRPM's spec runs its own make");
         if (name is not null && (name.Length == 0 || name.Any(c => c is '/' or '\0' or '\n' || char.IsWhiteSpace(c))))
             throw Error(sourceName, tableLine, $"'{name}' is not a recipe name (no spaces or slashes)");
         return new RecipeEntry(name ?? DefaultName(path), kind, path, modules, makeArguments, $"{sourceName}:{tableLine + 1}");

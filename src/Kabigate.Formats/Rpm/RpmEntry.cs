@@ -6,7 +6,11 @@ namespace Kabigate.Formats.Rpm;
 /// <c>lib/modules/6.1.0-47-amd64/extra/x.ko</c>.
 /// </param>
 /// <param name="Data">The file's bytes.</param>
-public sealed record RpmEntry(string Path, byte[] Data);
+public sealed record RpmEntry(string Path, byte[] Data)
+{
+    /// <summary>The permission bits cpio stored (<c>c_mode</c> less the file type), e.g. <c>0755</c> for a kbuild helper; 0 when not read from a payload.</summary>
+    public uint Permissions { get; init; }
+}
 
 /// <summary>
 /// Counts what a payload enumeration saw, filled in as it runs: pass one to

@@ -2,6 +2,9 @@ namespace Kabigate.Formats.Rpm;
 
 public static partial class RpmReader
 {
+    /// <summary>The permission bits of <c>c_mode</c> (rwx for user, group and others; setuid, setgid and sticky left out).</summary>
+    private const uint PermissionMask = 0x1ff;
+
     /// <summary>Reads the wanted regular files of a package file's payload.</summary>
     /// <param name="path">The .rpm file.</param>
     /// <param name="wanted">Chooses files by their normalised path (see <see cref="RpmEntry.Path"/>).</param>
@@ -105,9 +108,9 @@ public static partial class RpmReader
                 continue; // Next() skips the data without buffering it
             byte[] data = cpio.ReadData(maxEntryBytes);
             foreach (string link in earlierLinks ?? [])
-                yield return Yield(new RpmEntry(link, data.AsSpan().ToArray()), summary);
+                yield return Yield(new RpmEntry(link, data.AsSpan().ToArray()) { Permissions = entry.Mode & PermissionMask }, summary);
             if (want)
-                yield return Yield(new RpmEntry(path, data), summary);
+                yield return Yield(new RpmEntry(path, data) { Permissions = entry.Mode & PermissionMask }, summary);
         }
 
         foreach (string link in pendingLinks.Values.SelectMany(links => links))

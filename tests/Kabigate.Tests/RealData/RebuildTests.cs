@@ -140,7 +140,7 @@ public class RebuildTests
     }
 
     /// <summary>Every build on every kernel of its class: kabigate's verdict, and depmod's, on the same files.</summary>
-    private static void AssertAgreesWithDepmod(TempDirectory temp, RebuildRunResult result)
+    internal static void AssertAgreesWithDepmod(TempDirectory temp, RebuildRunResult result)
     {
         var kernels = result.Plan.Kernels.ToDictionary(k => k.Release);
         int checkedPairs = 0;
