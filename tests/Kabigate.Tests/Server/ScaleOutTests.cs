@@ -59,10 +59,10 @@ public class ScaleOutTests
         Assert.True(polls.Count + 1 == http.Count("repomd.xml"), what);
         Assert.Equal(1, http.Requests.Count(r => r.Contains("primary.xml", StringComparison.Ordinal)));
         Assert.Equal(2, http.Requests.TakeWhile(r => !r.Contains("primary.xml", StringComparison.Ordinal)).Count());
-        // Both instances ran some of them: the work is shared, not just tolerated.
+        // Each poll ran on one of the two instances. Which one fetches a tick is Hangfire's race (one instance may win
+        // every tick), so sharing is shown by the take-over test, not asserted here.
         var servers = polls.Select(p => JobTables.ServerOf(p.History.Last(h => h.Name == "Processing").Data)).ToList();
-        Assert.Contains(servers, s => s.Contains($":{a.Id}:", StringComparison.Ordinal));
-        Assert.Contains(servers, s => s.Contains($":{b.Id}:", StringComparison.Ordinal));
+        Assert.All(servers, s => Assert.True(s.Contains($":{a.Id}:", StringComparison.Ordinal) || s.Contains($":{b.Id}:", StringComparison.Ordinal), s));
         // Both answered the API with the same body, naming the one stored kernel.
         Assert.Equal(kernels[0], kernels[1]);
         using var stored = AbiStore.Open(StoreLocation.Resolve(store.Db), create: false);
