@@ -37,6 +37,21 @@ public static class KernelDevel
     public static string ReleaseOf(string rpm)
     {
         ArgumentNullException.ThrowIfNull(rpm);
+        // A plan asks this for every target kernel and every build: the package's header (tens of thousands of file
+        // names) is read once per content, keyed by what the file is now.
+        var info = new FileInfo(rpm);
+        var key = (info.FullName, info.Length, info.LastWriteTimeUtc);
+        if (Releases.TryGetValue(key, out var known))
+            return known;
+        var release = ReadReleaseOf(rpm);
+        Releases[key] = release;
+        return release;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Written), string> Releases = new();
+
+    private static string ReadReleaseOf(string rpm)
+    {
         var package = RpmReader.Read(rpm);
         var releases = package.Files
             .Where(f => f.StartsWith(Prefix, StringComparison.Ordinal) && f.EndsWith("/Makefile", StringComparison.Ordinal) && f.AsSpan(Prefix.Length).Count('/') == 1)

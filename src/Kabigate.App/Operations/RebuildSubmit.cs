@@ -130,5 +130,5 @@ internal static class RebuildSubmit
         }
     }
 
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }
