@@ -142,6 +142,14 @@ else
   echo "prepare-data: WARNING: apt offers no linux-headers-6.12.*+deb12-amd64; the newer-line tests will be skipped" >&2
 fi
 
+# The newest 6.1 ABI's headers as packages, for builds against headers kabigate unpacks itself (--headers .deb or
+# apt:): the arch package with the common and kbuild packages its Depends names, side by side in their own folder.
+mkdir -p "$data/headers-debs"
+ln -f "$data"/debs/linux-headers-"$new_release"_*.deb "$data/headers-debs/"
+for dep in $(dpkg-deb -f "$data"/debs/linux-headers-"$new_release"_*.deb Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -E '^linux-(headers-.*-common|kbuild-)'); do
+  compgen -G "$data/headers-debs/${dep}_*.deb" >/dev/null || (cd "$data/headers-debs" && apt-get download -q "$dep" >&2)
+done
+
 # Two small Debian *-dkms packages with plain kbuild Makefiles, rebuilt from their dkms.conf by the rebuild tests.
 apt_install patch
 for p in vpoll-dkms acpi-call-dkms; do download "$p"; done

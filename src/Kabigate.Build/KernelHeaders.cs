@@ -7,8 +7,8 @@ namespace Kabigate.Build;
 /// <c>linux-headers-R</c>, or one whose <c>include/config/kernel.release</c> says R, or a kernel-devel RPM holding
 /// <c>/usr/src/kernels/R</c>, see <see cref="KernelDevel"/>), then the places Debian and
 /// Fedora install them (<c>/usr/src/linux-headers-R</c>, <c>/lib/modules/R/build</c>). A headers directory has a
-/// Makefile; <c>apt:linux-headers-R</c> is not installed by kabigate (its arch package depends on an image package):
-/// install it with apt-get, or unpack it and name the directory.
+/// Makefile. Debian headers packages (<c>apt:linux-headers-R</c>, a .deb) are unpacked by <see cref="DebianHeaders"/>
+/// first and named here as the directory they became.
 /// </summary>
 public static class KernelHeaders
 {

@@ -62,7 +62,7 @@ public static class RebuildPlanOperation
         ArgumentNullException.ThrowIfNull(log);
         using var inputs = new KernelArguments(request.Db, log);
         var recipes = Recipes(request, log);
-        CheckHeaders(request.Headers);
+        var headers = Headers(request.Headers, log);
         var kernels = Kernels(request, inputs);
         log.Phase("read inputs");
         var builds = Builds(request, inputs, recipes);
@@ -70,7 +70,7 @@ public static class RebuildPlanOperation
         var plans = new List<RecipePlanEntry>();
         foreach (var recipe in recipes)
         {
-            var targets = kernels.Select(k => Target(recipe, k, request.Headers)).ToList();
+            var targets = kernels.Select(k => Target(recipe, k, headers)).ToList();
             var history = new RecipeHistory(recipe.Name, BuildsOf(recipe, builds), FailuresOf(recipe, failures));
             plans.Add(new RecipePlanEntry(recipe, RebuildPlanner.Plan(history, targets)));
         }
@@ -107,15 +107,26 @@ public static class RebuildPlanOperation
         return prepared;
     }
 
-    /// <summary>A named kernel-devel RPM is read now: a malformed one, or one without /usr/src/kernels/R, is an input error.</summary>
-    private static void CheckHeaders(IReadOnlyList<string> headers)
+    /// <summary>
+    /// The headers to build against, read now so a bad one is an input error: a kernel-devel RPM must hold
+    /// /usr/src/kernels/R; Debian headers packages (a .deb or apt:linux-headers-R) are unpacked with their
+    /// dependencies into kabigate's cache and stand as that directory.
+    /// </summary>
+    private static List<string> Headers(IReadOnlyList<string> named, IOperationLog log)
     {
         var errors = new List<string>();
-        foreach (var named in headers.Where(KernelDevel.IsPackage))
+        var headers = new List<string>();
+        foreach (var argument in named)
         {
             try
             {
-                KernelDevel.ReleaseOf(named);
+                if (KernelDevel.IsPackage(argument))
+                {
+                    KernelDevel.ReleaseOf(argument); // reads its file list: a malformed one fails here
+                    headers.Add(argument);
+                }
+                else
+                    headers.Add(DebianHeaders.IsSource(argument) ? DebianHeaders.Prepare(argument, log.Note) : argument);
             }
             catch (Exception e) when (InputFailures.Describe(e) is { } line)
             {
@@ -124,6 +135,7 @@ public static class RebuildPlanOperation
         }
         if (errors.Count > 0)
             throw new OperationException(errors);
+        return headers;
     }
 
     private static List<KernelAbi> Kernels(RebuildPlanRequest request, KernelArguments inputs)

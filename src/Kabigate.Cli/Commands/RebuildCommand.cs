@@ -25,7 +25,7 @@ internal static class RebuildCommand
             new Option<string?>("--recipes") { Description = "A recipes file (TOML): [[recipe]] tables with name, kind (kbuild|dkms), path, and for kbuild modules and make_args.", HelpName = "FILE" },
             CommonOptions.Many("--kmods", "KMODS", "Existing builds: module files or directories (one build per source), or stored kmods (names, globs, id:N). With --db, stored kmods of the recipes' modules count too."),
             CommonOptions.Many("--kernels", "GLOB|SRC", "Target kernels: kernel sources (headers .deb or directory, symvers, apt:PACKAGE) or globs over stored releases.", required: true),
-            CommonOptions.Many("--headers", "DIR", "Headers directories to build against (linux-headers-R, or with include/config/kernel.release); /usr/src/linux-headers-R and /lib/modules/R/build are searched too."),
+            CommonOptions.Many("--headers", "DIR", "Headers to build against: directories (linux-headers-R, or with include/config/kernel.release), kernel-devel RPMs, Debian linux-headers-R .debs or apt:linux-headers-R (unpacked with their common and kbuild packages into the cache); /usr/src/linux-headers-R and /lib/modules/R/build are searched too."),
             StoreOptions.Db());
 
         public IEnumerable<Option> All => [Recipe, Recipes, Kmods, Kernels, Headers, Db];

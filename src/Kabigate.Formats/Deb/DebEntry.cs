@@ -9,4 +9,8 @@ public sealed record DebEntry(string Path, byte[] Data);
 /// <param name="Package">The <c>Package</c> field, e.g. <c>linux-headers-6.1.0-50-amd64</c>.</param>
 /// <param name="Version">The <c>Version</c> field, e.g. <c>6.1.176-1</c> (with an epoch when there is one).</param>
 /// <param name="Architecture">The <c>Architecture</c> field, e.g. <c>amd64</c> or <c>all</c>.</param>
-public sealed record DebControl(string Package, string Version, string Architecture);
+public sealed record DebControl(string Package, string Version, string Architecture)
+{
+    /// <summary>The <c>Depends</c> field as written (continuation lines joined with a space), or empty.</summary>
+    public string Depends { get; init; } = "";
+}

@@ -52,11 +52,12 @@ public static partial class DebReader
 
     /// <summary>
     /// Reads the fields of the first deb822 paragraph. Continuation lines (starting with a blank) belong to the
-    /// field before them and are not needed here; field names are case-insensitive.
+    /// field before them and are kept for Depends only; field names are case-insensitive.
     /// </summary>
     private static DebControl ParseControl(ReadOnlySpan<byte> data, string sourceName)
     {
-        string? package = null, version = null, architecture = null;
+        string? package = null, version = null, architecture = null, depends = null;
+        bool inDepends = false;
         int lineNumber = 0;
         foreach (var range in data.Split((byte)'\n'))
         {
@@ -69,7 +70,14 @@ public static partial class DebReader
                 break; // the end of the first paragraph
             }
 
-            if (line[0] is (byte)' ' or (byte)'\t' or (byte)'#')
+            if (line[0] is (byte)' ' or (byte)'\t')
+            {
+                if (inDepends)
+                    depends += " " + Encoding.UTF8.GetString(line.Trim(" \t"u8));
+                continue;
+            }
+            inDepends = false;
+            if (line[0] is (byte)'#')
                 continue;
             int colon = line.IndexOf((byte)':');
             if (colon <= 0)
@@ -82,12 +90,15 @@ public static partial class DebReader
                 version = value;
             else if (name.Equals("Architecture", StringComparison.OrdinalIgnoreCase))
                 architecture = value;
+            else if (name.Equals("Depends", StringComparison.OrdinalIgnoreCase))
+                (depends, inDepends) = (value, true);
         }
 
         return new DebControl(
             Required(package, "Package", sourceName),
             Required(version, "Version", sourceName),
-            Required(architecture, "Architecture", sourceName));
+            Required(architecture, "Architecture", sourceName))
+        { Depends = depends ?? "" };
     }
 
     private static string Required(string? value, string field, string sourceName) =>
