@@ -31,6 +31,43 @@ public sealed class KernelAbi
             _exports[export.Symbol] = export;
     }
 
+    private KernelAbi(string release, Dictionary<string, KernelExport> exports, string source, string? vermagic, string? vermagicUnknownReason, LoaderConfig? loader, string? exportKindsUnknownReason)
+    {
+        Loader = loader;
+        ExportKindsUnknownReason = exportKindsUnknownReason;
+        Release = release;
+        Source = source;
+        Vermagic = vermagic;
+        VermagicUnknownReason = vermagic is null ? vermagicUnknownReason ?? "the source does not say" : null;
+        _exports = exports;
+    }
+
+    /// <summary>
+    /// Another kernel's ABI made from this one's exports: those of <paramref name="removed"/> dropped, then those of
+    /// <paramref name="changed"/> added or replacing; equal to building it from every export, at the cost of the
+    /// changes and a copy of the table (what a store's line of releases, each a few changes apart, is loaded with).
+    /// The init-only facts (<see cref="ModuleStructSize"/>, <see cref="Btf"/>, <see cref="UsesExportFlagsTable"/>) are not carried over.
+    /// </summary>
+    /// <param name="release">The other kernel's release.</param>
+    /// <param name="removed">Symbols this ABI exports and the other does not.</param>
+    /// <param name="changed">Exports the other has that this one lacks or has otherwise.</param>
+    /// <param name="source">Where the other ABI was read from.</param>
+    /// <param name="vermagic">Its version magic, or null.</param>
+    /// <param name="vermagicUnknownReason">Why <paramref name="vermagic"/> is null.</param>
+    /// <param name="loader">Its loader configuration, or null.</param>
+    /// <param name="exportKindsUnknownReason">Why its export kinds are unknown, or null.</param>
+    public KernelAbi Derive(string release, IEnumerable<string> removed, IEnumerable<KernelExport> changed, string source, string? vermagic, string? vermagicUnknownReason = null, LoaderConfig? loader = null, string? exportKindsUnknownReason = null)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        ArgumentNullException.ThrowIfNull(changed);
+        var exports = new Dictionary<string, KernelExport>(_exports, StringComparer.Ordinal);
+        foreach (var symbol in removed)
+            exports.Remove(symbol);
+        foreach (var export in changed)
+            exports[export.Symbol] = export;
+        return new KernelAbi(release, exports, source, vermagic, vermagicUnknownReason, loader, exportKindsUnknownReason);
+    }
+
     /// <summary>The kernel release, e.g. <c>6.1.0-47-amd64</c> or <c>4.18.0-259.el8.x86_64</c>.</summary>
     public string Release { get; }
 

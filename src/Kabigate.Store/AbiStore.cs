@@ -159,43 +159,6 @@ public sealed partial class AbiStore : IDisposable
             r => new StoredKmod(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
                 r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5), r.GetString(6), ParseTime(r.GetString(7))));
 
-    /// <summary>
-    /// Rebuilds a stored kernel's ABI; with <paramref name="only"/>, just the exports of those symbols (what a set of
-    /// kmods can import), which is all the loader's rules read for them and much faster for long histories.
-    /// </summary>
-    /// <remarks>With <see cref="StoreSharing"/>, the whole ABI is decoded once and shared, whatever <paramref name="only"/> says.</remarks>
-    public KernelAbi LoadKernel(StoredKernel kernel, IReadOnlySet<string>? only = null)
-    {
-        ArgumentNullException.ThrowIfNull(kernel);
-        return _sharing is { } sharing ? sharing.Kernel(kernel, () => DecodeKernel(kernel, null)) : DecodeKernel(kernel, only);
-    }
-
-    private KernelAbi DecodeKernel(StoredKernel kernel, IReadOnlySet<string>? only)
-    {
-        var rows = DecodeAbi(kernel.AbiId);
-        var symbols = SymbolNames();
-        var names = Names();
-        HashSet<int>? wanted = null;
-        if (only is not null)
-        {
-            var ids = SymbolIds();
-            wanted = [];
-            foreach (var symbol in only)
-            {
-                if (ids.TryGetValue(symbol, out var id))
-                    wanted.Add(id);
-            }
-        }
-        var exports = new List<KernelExport>(wanted?.Count ?? rows.Length);
-        foreach (var row in rows)
-        {
-            if (wanted is not null && !wanted.Contains(row.Symbol))
-                continue;
-            exports.Add(new KernelExport(symbols[row.Symbol], row.HasCrc ? row.Crc : null, names[row.Module], row.Kind, row.Namespace == 0 ? null : names[row.Namespace]));
-        }
-        return new KernelAbi(kernel.Release, exports, kernel.Source, kernel.Vermagic, kernel.VermagicUnknownReason, kernel.Loader, kernel.ExportKindsUnknownReason);
-    }
-
     /// <summary>Rebuilds a stored kmod.</summary>
     public ModuleImage LoadKmod(StoredKmod kmod)
     {

@@ -85,7 +85,7 @@ public static class StoreAccess
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(kernels);
         var projection = Gate.SymbolsJudged(kmods);
-        return [.. kernels.Select(k => store.LoadKernel(k, projection))];
+        return [.. store.LoadKernels(kernels, projection)];
     }
 
     private static bool Names(string pattern, long id) =>

@@ -156,7 +156,7 @@ public static class RebuildPlanOperation
                 var stored = StoreAccess.SelectKernels(inputs.Store.Kernels(), [argument]);
                 if (stored.Count == 0)
                     errors.Add($"{argument}: no such kernel in the store {inputs.Store.Location.Display}, and no such file or directory");
-                kernels.AddRange(stored.Select(k => inputs.Store.LoadKernel(k)));
+                kernels.AddRange(inputs.Store.LoadKernels(stored));
             }
             catch (Exception e) when (InputFailures.Describe(e) is { } line)
             {

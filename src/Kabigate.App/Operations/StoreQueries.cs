@@ -82,7 +82,7 @@ public static class StoreQueries
         using var store = StoreAccess.OpenForReading(request.Db);
         var kernels = StoreAccess.SelectKernels(store.Kernels(), request.Lines);
         var only = new HashSet<string>(StringComparer.Ordinal) { request.Symbol };
-        var exports = kernels.Select(k => store.LoadKernel(k, only).TryGetExport(request.Symbol, out var e) ? e : null).ToList();
+        var exports = store.LoadKernels(kernels, only).Select(k => k.TryGetExport(request.Symbol, out var e) ? e : null).ToList();
         var rows = kernels.Select((k, i) => new HistoryRow(k, exports[i], i > 0 && kernels[i - 1].Line == k.Line && exports[i - 1] != exports[i])).ToList();
         return new HistoryResult(request.Symbol, rows, rows.Any(r => r.Export is not null) ? HistoryOutcome.Exported : HistoryOutcome.NeverExported);
     }

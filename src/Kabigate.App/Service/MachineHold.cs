@@ -49,7 +49,8 @@ public static partial class MachineHoldOperation
         var loaded = query.Loaded is { } names ? Strings("loaded", names).Select(n => n.Replace('-', '_')).ToHashSet(StringComparer.Ordinal) : null;
 
         var stored = StoredCandidates(store, query, log);
-        var candidates = stored.Select(k => StoredKernelPackage(k.Kernel, store.LoadKernel(k.Kernel))).Concat(offered).ToList();
+        var abis = store.LoadKernels([.. stored.Select(k => k.Kernel)]);
+        var candidates = stored.Select((k, i) => StoredKernelPackage(k.Kernel, abis[i])).Concat(offered).ToList();
         if (candidates.Count == 0)
             throw new OperationException("no candidate kernel: name stored kernels in 'kernels' or give kernel packages in 'candidates'");
         return PackageGates.Hold(new MachineHoldRequest(installed, candidates, loaded, settings.PolicyFile is null ? null : settings.Policy), log);

@@ -29,19 +29,34 @@ internal static class MatrixReport
 
     public static void Json(TextWriter stdout, MatrixResult result) => Rendering.Json.Write(stdout, VerdictDocuments.Matrix(result), indented: false);
 
+    /// <summary>
+    /// One line per (kmod, kernel); each kmod's and kernel's fields are formatted once, and lines reach the writer in
+    /// 64 KiB pieces (a console writer flushes on every write: one system call a line was most of the time).
+    /// </summary>
     public static void Csv(TextWriter stdout, MatrixResult result)
     {
         var (matrix, kmods, kernels) = (result.Verdicts, result.Kmods, result.Kernels);
-        stdout.WriteLine("kmod_id,kmod,built_for,kernel_id,kernel,loads,problems,first_problem");
+        var kernelFields = kernels.Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Id},{Rendering.Csv.Field(k.Release)},")).ToArray();
+        var text = new StringBuilder(80 * 1024);
+        text.Append("kmod_id,kmod,built_for,kernel_id,kernel,loads,problems,first_problem\n");
         for (int m = 0; m < kmods.Count; m++)
         {
+            var kmodFields = string.Create(CultureInfo.InvariantCulture, $"{kmods[m].Id},{Rendering.Csv.Field(kmods[m].Name)},{Rendering.Csv.Field(Labels.BuiltFor(kmods[m].Vermagic))},");
             for (int k = 0; k < kernels.Count; k++)
             {
                 var v = matrix[m][k];
-                stdout.WriteLine(string.Join(",", kmods[m].Id, Rendering.Csv.Field(kmods[m].Name), Rendering.Csv.Field(Labels.BuiltFor(kmods[m].Vermagic)), kernels[k].Id,
-                    Rendering.Csv.Field(kernels[k].Release), v.Loads ? "true" : "false", v.Problems.Count, Rendering.Csv.Field(v.Problems.FirstOrDefault()?.Message ?? "")));
+                text.Append(kmodFields).Append(kernelFields[k]).Append(v.Loads ? "true," : "false,").Append(v.Problems.Count).Append(',');
+                if (v.Problems.Count > 0)
+                    text.Append(Rendering.Csv.Field(v.Problems[0].Message));
+                text.Append('\n');
+            }
+            if (text.Length >= 64 * 1024)
+            {
+                stdout.Write(text);
+                text.Clear();
             }
         }
+        stdout.Write(text);
     }
 
     public static string Html(MatrixResult result)
